@@ -1,0 +1,299 @@
+"""Neurons, layers and multi-layer perceptrons, in the documents' notation.
+
+Layers are numbered as in the documents: the input is layer 1, so ``mlp.layers[i]`` is
+document layer l = i + 2, and its neuron j (0-based in code, j+1 in labels) computes
+
+    z^l_j = Σ_k w^l_jk a^{l-1}_k + b^l_j      (one fused `dot` node)
+    a^l_j = σ(z^l_j)
+
+Every parameter and every z/a node carries its label (``w^2_{13}``, ``b^2_1``, ``z^2_1``,
+``a^2_1``), so a drawn graph reads like the derivation, and after ``loss.backward()``
+``z.grad`` is δ^l_j.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Union
+
+from .engine import Value, _check_real, dot
+
+__all__ = ["ACTIVATIONS", "Module", "Neuron", "Layer", "MLP", "Trace"]
+
+#: activation name → the Value method that applies it
+ACTIVATIONS = {
+    "sigmoid": Value.sigmoid,
+    "tanh": Value.tanh,
+    "relu": Value.relu,
+    "linear": Value.identity,
+}
+
+Number = Union[int, float]
+Input = Sequence[Union[Number, Value]]
+
+
+def _activation(name: object) -> str:
+    if name not in ACTIVATIONS:
+        valid = ", ".join(repr(a) for a in ACTIVATIONS)
+        raise ValueError(f"unknown activation {name!r}; valid activations are {valid}")
+    return name  # type: ignore[return-value]
+
+
+def _index(*numbers: int) -> str:
+    """Subscript in the documents' style: ``13`` for (1, 3), ``{12,3}`` once a number has two digits."""
+    if all(n < 10 for n in numbers):
+        s = "".join(map(str, numbers))
+    else:
+        s = ",".join(map(str, numbers))
+    return s if len(s) == 1 else "{" + s + "}"
+
+
+def _sup(n: int) -> str:
+    return str(n) if n < 10 else "{" + str(n) + "}"
+
+
+def _make_rng(seed: int | None, rng: random.Random | None) -> random.Random:
+    if rng is not None and seed is not None:
+        raise ValueError("give either seed= or rng=, not both")
+    if rng is not None:
+        if not isinstance(rng, random.Random):
+            raise TypeError(f"rng must be a random.Random, got {type(rng).__name__}")
+        return rng
+    return random.Random(seed)
+
+
+class Module:
+    """Anything with parameters."""
+
+    def parameters(self) -> list[Value]:
+        return []
+
+    def zero_grad(self) -> None:
+        for p in self.parameters():
+            p.grad = 0.0
+
+
+class Neuron(Module):
+    """One neuron: z = Σ_k w_k a_k + b, a = activation(z).
+
+    Weights start uniform in ±1/√nin (so z stays in σ's sensitive range), the bias at 0.
+    ``layer`` and ``index`` (document layer l and 1-based j) only name the parameters.
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        activation: str = "sigmoid",
+        *,
+        seed: int | None = None,
+        rng: random.Random | None = None,
+        layer: int = 2,
+        index: int = 1,
+    ) -> None:
+        if not isinstance(nin, int) or isinstance(nin, bool) or nin < 1:
+            raise ValueError(f"Neuron: nin must be a positive int, got {nin!r}")
+        self.activation = _activation(activation)
+        self._act = ACTIVATIONS[activation]
+        rng = _make_rng(seed, rng)
+        scale = 1.0 / math.sqrt(nin)
+        sup = _sup(layer)
+        self.w = [
+            Value(rng.uniform(-scale, scale), f"w^{sup}_{_index(index, k)}")
+            for k in range(1, nin + 1)
+        ]
+        self.b = Value(0.0, f"b^{sup}_{_index(index)}")
+        self.z_label = f"z^{sup}_{_index(index)}"
+        self.a_label = f"a^{sup}_{_index(index)}"
+
+    def preactivation(self, x: Input) -> Value:
+        """z^l_j = Σ_k w^l_jk a^{l-1}_k + b^l_j, one node."""
+        z = dot(self.w, x, self.b)
+        z.label = self.z_label
+        return z
+
+    def __call__(self, x: Input) -> Value:
+        z = self.preactivation(x)
+        a = self._act(z)
+        if a is not z:
+            a.label = self.a_label
+        return a
+
+    def parameters(self) -> list[Value]:
+        return [*self.w, self.b]
+
+    def __repr__(self) -> str:
+        return f"Neuron({len(self.w)}, activation={self.activation!r})"
+
+
+class Layer(Module):
+    """``nout`` neurons that all read the same ``nin`` inputs; document layer ``layer``."""
+
+    def __init__(
+        self,
+        nin: int,
+        nout: int,
+        activation: str = "sigmoid",
+        *,
+        seed: int | None = None,
+        rng: random.Random | None = None,
+        layer: int = 2,
+    ) -> None:
+        if not isinstance(nout, int) or isinstance(nout, bool) or nout < 1:
+            raise ValueError(f"Layer: nout must be a positive int, got {nout!r}")
+        rng = _make_rng(seed, rng)
+        self.neurons = [
+            Neuron(nin, activation, rng=rng, layer=layer, index=j) for j in range(1, nout + 1)
+        ]
+        self.nin, self.nout, self.activation = nin, nout, _activation(activation)
+
+    def __call__(self, x: Input) -> list[Value]:
+        return [n(x) for n in self.neurons]
+
+    def parameters(self) -> list[Value]:
+        return [p for n in self.neurons for p in n.parameters()]
+
+    def __repr__(self) -> str:
+        return f"Layer({self.nin}, {self.nout}, activation={self.activation!r})"
+
+
+@dataclass
+class Trace:
+    """The forward pass of one example, layer by layer.
+
+    ``z[i][j]`` and ``a[i][j]`` are the nodes z^l_j and a^l_j of MLP layer i (document layer
+    l = i + 2); after ``loss.backward()``, ``z[i][j].grad`` is δ^l_j.
+    """
+
+    x: list[Value]
+    z: list[list[Value]]
+    a: list[list[Value]]
+
+    @property
+    def output(self) -> Value | list[Value]:
+        out = self.a[-1]
+        return out[0] if len(out) == 1 else out
+
+
+class MLP(Module):
+    """A multi-layer perceptron ``nin → nouts[0] → … → nouts[-1]``.
+
+    ``activation`` is used on every hidden layer, ``output_activation`` on the last one
+    (``None``: the same as ``activation``, σ on every layer as in the documents).
+    """
+
+    def __init__(
+        self,
+        nin: int,
+        nouts: Sequence[int],
+        activation: str = "sigmoid",
+        output_activation: str | None = None,
+        *,
+        seed: int | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        if not isinstance(nin, int) or isinstance(nin, bool) or nin < 1:
+            raise ValueError(f"MLP: nin must be a positive int, got {nin!r}")
+        nouts = list(nouts)
+        if not nouts:
+            raise ValueError("MLP: nouts must list at least one layer size, got []")
+        self.activation = _activation(activation)
+        self.output_activation = _activation(
+            activation if output_activation is None else output_activation
+        )
+        rng = _make_rng(seed, rng)
+        sizes = [nin, *nouts]
+        acts = [self.activation] * (len(nouts) - 1) + [self.output_activation]
+        self.layers = [
+            Layer(sizes[i], sizes[i + 1], acts[i], rng=rng, layer=i + 2)
+            for i in range(len(nouts))
+        ]
+        self.nin = nin
+        self.nouts = nouts
+
+    def _inputs(self, x: Input) -> list[Value]:
+        try:
+            n = len(x)
+        except TypeError:
+            raise ValueError(
+                f"MLP expects a sequence of {self.nin} numbers, got {type(x).__name__}"
+            ) from None
+        if n != self.nin:
+            raise ValueError(f"MLP expects {self.nin} inputs, got {n}")
+        return [
+            v if isinstance(v, Value) else Value(_check_real(v, "MLP input"), f"a^1_{_index(k)}")
+            for k, v in enumerate(x, 1)
+        ]
+
+    def __call__(self, x: Input) -> Value | list[Value]:
+        """The output layer's values; a single Value when the last layer has one neuron."""
+        a = self._inputs(x)
+        for layer in self.layers:
+            a = layer(a)
+        return a[0] if len(a) == 1 else a
+
+    def trace(self, x: Input) -> Trace:
+        """The forward pass with every z^l_j and a^l_j kept (see `Trace`)."""
+        a = self._inputs(x)
+        t = Trace(x=a, z=[], a=[])
+        for layer in self.layers:
+            zs = [n.preactivation(a) for n in layer.neurons]
+            a = []
+            for n, z in zip(layer.neurons, zs):
+                out = n._act(z)
+                if out is not z:
+                    out.label = n.a_label
+                a.append(out)
+            t.z.append(zs)
+            t.a.append(a)
+        return t
+
+    def parameters(self) -> list[Value]:
+        return [p for layer in self.layers for p in layer.parameters()]
+
+    # ------------------------------------------------------------ weights as numbers
+    def weights(self) -> list[list[list[float]]]:
+        """W[i][j][k] = w^{i+2}_jk: row j is neuron j of layer i, column k its input k."""
+        return [[[w.data for w in n.w] for n in layer.neurons] for layer in self.layers]
+
+    def biases(self) -> list[list[float]]:
+        """B[i][j] = b^{i+2}_j."""
+        return [[n.b.data for n in layer.neurons] for layer in self.layers]
+
+    def load_weights(self, W: Sequence, B: Sequence) -> None:
+        """Set every weight and bias from ``W[i][j][k]`` and ``B[i][j]`` (shapes checked first,
+        so a bad call changes nothing)."""
+        shape = [(layer.nout, layer.nin) for layer in self.layers]
+        _check_len(W, len(shape), "W", "layers")
+        _check_len(B, len(shape), "B", "layers")
+        new_w, new_b = [], []
+        for i, (nout, nin) in enumerate(shape):
+            _check_len(W[i], nout, f"W[{i}]", "rows (neurons)")
+            _check_len(B[i], nout, f"B[{i}]", "biases")
+            for j in range(nout):
+                _check_len(W[i][j], nin, f"W[{i}][{j}]", "weights (inputs)")
+                new_w.append([_check_real(w, f"W[{i}][{j}]") for w in W[i][j]])
+                new_b.append(_check_real(B[i][j], f"B[{i}][{j}]"))
+        neurons = [n for layer in self.layers for n in layer.neurons]
+        for n, ws, b in zip(neurons, new_w, new_b):
+            for w, value in zip(n.w, ws):
+                w.data = value
+            n.b.data = b
+
+    def __repr__(self) -> str:
+        sizes = "-".join(str(s) for s in [self.nin, *self.nouts])
+        return (
+            f"MLP({sizes}, activation={self.activation!r}, "
+            f"output_activation={self.output_activation!r})"
+        )
+
+
+def _check_len(seq: object, n: int, name: str, what: str) -> None:
+    try:
+        got = len(seq)  # type: ignore[arg-type]
+    except TypeError:
+        raise ValueError(f"{name}: expected a sequence of {n} {what}, got {type(seq).__name__}") from None
+    if got != n:
+        raise ValueError(f"{name}: expected {n} {what}, got {got}")
