@@ -282,6 +282,20 @@ class MLP(Module):
                 w.data = value
             n.b.data = b
 
+    # ------------------------------------------------------------ model files (JSON)
+    def save(self, path: str) -> None:
+        """Write architecture, activations and weights to a JSON file, atomically."""
+        from .io import save_mlp
+
+        save_mlp(self, path)
+
+    @classmethod
+    def load(cls, path: str) -> MLP:
+        """Read a model written by `save`; a malformed file raises ValueError saying what is wrong."""
+        from .io import load_mlp
+
+        return load_mlp(path)
+
     def __repr__(self) -> str:
         sizes = "-".join(str(s) for s in [self.nin, *self.nouts])
         return (

@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# All set-up and tasks for microgrid, from a fresh clone:
+#   ./dev.sh demo    install (own virtualenv in .venv) and run the demo
+#   ./dev.sh test    install everything the tests need and run the whole suite (+ notebooks, ruff)
+#   ./dev.sh bench   install the peers (micrograd, torch) and run the benchmark
+# Graphviz's `dot` program is installed with apt-get when it is missing and we run as root;
+# otherwise we print how to install it.
+set -euo pipefail
+cd "$(dirname "$0")"
+PY=${PYTHON:-python3}
+VENV=.venv
+
+ensure_dot() {
+  command -v dot >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "dev.sh: installing Graphviz (the dot program) with apt-get ..."
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null
+  else
+    echo "dev.sh: Graphviz's 'dot' program is missing: drawings are kept as DOT source only." >&2
+    echo "        Debian/Ubuntu: sudo apt-get install graphviz | macOS: brew install graphviz" >&2
+    echo "        conda: conda install -c conda-forge graphviz" >&2
+  fi
+}
+
+ensure_venv() {  # $1: the pip extras to install, e.g. "plot" or "test"
+  if [ ! -x "$VENV/bin/python" ]; then
+    if ! "$PY" -m venv "$VENV" 2>/dev/null; then
+      # Debian's system Python ships venv separately.
+      if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        rm -rf "$VENV"
+        apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+        "$PY" -m venv "$VENV"
+      else
+        echo "dev.sh: '$PY -m venv' failed; install python3-venv (sudo apt-get install python3-venv)" >&2
+        exit 1
+      fi
+    fi
+  fi
+  local stamp="$VENV/.installed-$1"
+  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    "$VENV/bin/python" -m pip install -q --upgrade pip
+    "$VENV/bin/python" -m pip install -q -e ".[$1]"
+    touch "$stamp"
+  fi
+}
+
+task=${1:-help}
+[ $# -gt 0 ] && shift
+case "$task" in
+  demo)
+    ensure_dot
+    ensure_venv plot
+    "$VENV/bin/microgrid" demo "$@"
+    ;;
+  test)
+    ensure_dot
+    ensure_venv test
+    "$VENV/bin/python" -m ruff check microgrid tests bench
+    "$VENV/bin/python" -m pytest "$@"
+    ;;
+  bench)
+    ensure_venv bench
+    "$VENV/bin/python" -m bench.run "$@"
+    ;;
+  *)
+    sed -n '2,8p' "$0"
+    [ "$task" = help ] || exit 2
+    ;;
+esac
