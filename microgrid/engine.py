@@ -32,6 +32,9 @@ _MINUS_ONE = (-1.0,)
 _ONE_ONE = (1.0, 1.0)
 _ONE_MINUS_ONE = (1.0, -1.0)
 
+# A marker on backward's stack: "the node below me has all its parents ordered".
+_EMIT = object()
+
 # exp(x) overflows a double above this; we raise instead of returning inf.
 _EXP_MAX = 709.782712893384
 
@@ -65,7 +68,7 @@ class Value:
         local_grads: ∂self/∂parent for each parent, computed in the forward pass.
     """
 
-    __slots__ = ("data", "grad", "label", "op", "parents", "local_grads", "__weakref__")
+    __slots__ = ("data", "grad", "label", "op", "parents", "local_grads")
 
     def __init__(self, data: Real, label: str = "") -> None:
         self.data = _check_real(data, "Value()")
@@ -233,39 +236,34 @@ class Value:
             raise ValueError(
                 f"backward(): the root's value is {self.data!r}; the forward pass overflowed"
             )
-        # Pass 1 (Kahn's algorithm): count, for every interior node reached, how many edges
-        # come into it from above, and reset its grad.  Depth-first with an explicit stack.
-        pending = {self: 0} if self.parents else {}
-        stack = [self]
-        pop, push = stack.pop, stack.append
+        # Pass 1: order the interior nodes so each comes after every node it feeds
+        # (depth-first post-order with an explicit stack, so no recursion), resetting their
+        # grads on the way.  Leaves need no place in the order: they only receive.
+        order = []
+        visited = set()
+        stack = [self] if self.parents else []
+        pop, push, emit, visit = stack.pop, stack.append, order.append, visited.add
         while stack:
             node = pop()
-            for p in node.parents:
-                if p.parents:
-                    if p in pending:
-                        pending[p] += 1
-                    else:
-                        pending[p] = 1
-                        push(p)
-        for node in pending:
+            if node is _EMIT:
+                emit(pop())
+                continue
+            if node in visited:
+                continue
+            visit(node)
             node.grad = 0.0
+            push(node)
+            push(_EMIT)  # all of node's parents, pushed next, are ordered before node
+            for p in node.parents:
+                if p.parents and p not in visited:
+                    push(p)
         self.grad += grad
 
-        # Pass 2: the chain rule.  A node passes its gradient on once all its consumers
-        # have passed theirs to it; leaves (no parents) just accumulate.
-        ready = [self] if self.parents else []
-        pop, push = ready.pop, ready.append
-        while ready:
-            node = pop()
+        # Pass 2: the chain rule, from the root down: parent.grad += ∂node/∂parent · node.grad.
+        for node in reversed(order):
             g = node.grad
             for p, local in zip(node.parents, node.local_grads):
                 p.grad += local * g
-                if p.parents:
-                    left = pending[p] - 1
-                    if left:
-                        pending[p] = left
-                    else:
-                        push(p)
 
     def zero_grad(self) -> None:
         """Set ``grad`` of this node and every node it depends on to 0.0."""
@@ -322,6 +320,13 @@ def sum(values: Iterable[Operand]) -> Value:  # noqa: A001 - microgrid.sum mirro
         raise ValueError("microgrid.sum(): got no values")
     total = _builtin_sum([p.data for p in parents])
     return _node(total, parents, (1.0,) * len(parents), "Σ")
+
+
+def _dot(ws: list[Value], xs: tuple[Value, ...], b: Value, xd: list[float]) -> Value:
+    """`dot` for callers that already hold Values of equal length and their data ``xd``
+    (a layer computes its inputs' data once for all its neurons: the hot path)."""
+    wd = [w.data for w in ws]
+    return _node(_builtin_sum(map(mul, wd, xd)) + b.data, (*ws, *xs, b), (*xd, *wd, 1.0), "·+")
 
 
 def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = None) -> Value:

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Union
 
-from .engine import Value, _check_real, dot
+from .engine import Value, _check_real, _dot
 
 __all__ = ["ACTIVATIONS", "Module", "Neuron", "Layer", "MLP", "Trace"]
 
@@ -108,18 +108,22 @@ class Neuron(Module):
         self.z_label = f"z^{sup}_{_index(index)}"
         self.a_label = f"a^{sup}_{_index(index)}"
 
-    def preactivation(self, x: Input) -> Value:
-        """z^l_j = Σ_k w^l_jk a^{l-1}_k + b^l_j, one node."""
-        z = dot(self.w, x, self.b)
-        z.label = self.z_label
-        return z
-
     def __call__(self, x: Input) -> Value:
-        z = self.preactivation(x)
+        xs = tuple(x)
+        if len(xs) != len(self.w):
+            raise ValueError(f"Neuron expects {len(self.w)} inputs, got {len(xs)}")
+        xs = tuple(v if isinstance(v, Value) else Value(v) for v in xs)
+        return self.forward(xs, [v.data for v in xs])[1]
+
+    def forward(self, xs: tuple[Value, ...], xd: list[float]) -> tuple[Value, Value]:
+        """(z, a) for inputs ``xs`` (Values) whose data is ``xd``:
+        z^l_j = Σ_k w^l_jk a^{l-1}_k + b^l_j as one node, a^l_j = σ(z^l_j)."""
+        z = _dot(self.w, xs, self.b, xd)
+        z.label = self.z_label
         a = self._act(z)
-        if a is not z:
+        if a is not z:  # "linear": a^l_j is z^l_j itself
             a.label = self.a_label
-        return a
+        return z, a
 
     def parameters(self) -> list[Value]:
         return [*self.w, self.b]
@@ -150,7 +154,20 @@ class Layer(Module):
         self.nin, self.nout, self.activation = nin, nout, _activation(activation)
 
     def __call__(self, x: Input) -> list[Value]:
-        return [n(x) for n in self.neurons]
+        return self.forward(x)[1]
+
+    def forward(self, x: Input) -> tuple[list[Value], list[Value]]:
+        """([z^l_1 …], [a^l_1 …]) for this layer, given the previous layer's Values."""
+        xs = tuple(x)
+        if len(xs) != self.nin:
+            raise ValueError(f"Layer expects {self.nin} inputs, got {len(xs)}")
+        xd = [v.data for v in xs]  # a^{l-1}_k, read once for all the layer's neurons
+        zs, out = [], []
+        for n in self.neurons:
+            z, a = n.forward(xs, xd)
+            zs.append(z)
+            out.append(a)
+        return zs, out
 
     def parameters(self) -> list[Value]:
         return [p for n in self.neurons for p in n.parameters()]
@@ -239,14 +256,8 @@ class MLP(Module):
         a = self._inputs(x)
         t = Trace(x=a, z=[], a=[])
         for layer in self.layers:
-            zs = [n.preactivation(a) for n in layer.neurons]
-            a = []
-            for n, z in zip(layer.neurons, zs):
-                out = n._act(z)
-                if out is not z:
-                    out.label = n.a_label
-                a.append(out)
-            t.z.append(zs)
+            z, a = layer.forward(a)
+            t.z.append(z)
             t.a.append(a)
         return t
 

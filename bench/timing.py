@@ -1,0 +1,79 @@
+"""Interleaved timing: every engine runs once per round, rounds repeat, medians are reported.
+
+Interleaving means a burst of load from other processes on this shared machine hits every
+engine alike instead of one of them.  A full ``gc.collect()`` before each timed call (not
+timed) makes each engine start from a clean heap and not pay for another engine's garbage.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+
+def interleaved(fns: dict[str, Callable[[], object]], rounds: int) -> dict[str, float]:
+    """Median seconds per call of each function over ``rounds`` interleaved rounds.
+
+    The order rotates every round so no engine always runs right after the same one."""
+    names = list(fns)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(rounds):
+        k = r % len(names)
+        for name in names[k:] + names[:k]:
+            gc.collect()
+            t0 = time.perf_counter()
+            fns[name]()
+            times[name].append(time.perf_counter() - t0)
+    return {name: statistics.median(ts) for name, ts in times.items()}
+
+
+def without_gc(fn: Callable[[], object]) -> Callable[[], object]:
+    """``fn`` with the cyclic garbage collector switched off for the call, then restored."""
+
+    def call() -> object:
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            return fn()
+        finally:
+            if was_enabled:
+                gc.enable()
+
+    return call
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def machine() -> str:
+    """One line: CPU, cores, Python, library versions, load (the machine is shared)."""
+    versions = [f"Python {platform.python_version()} ({sys.implementation.name})"]
+    for mod in ("torch", "numpy"):
+        try:
+            versions.append(f"{mod} {__import__(mod).__version__}")
+        except ImportError:
+            versions.append(f"{mod} not installed")
+    try:
+        from importlib.metadata import version
+
+        versions.append(f"micrograd {version('micrograd')}")
+    except Exception:
+        versions.append("micrograd not installed")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (
+        f"{cpu_model()}, nproc={os.cpu_count()}, {', '.join(versions)}, "
+        f"load average {load:.2f} at start"
+    )

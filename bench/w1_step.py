@@ -1,0 +1,287 @@
+"""W1, the demo step: one SGD step of a 2-16-16-1 MLP (ReLU hidden, linear output) on 100
+two-moons points with the hinge loss  C = mean(relu(1 − y·s)) + α Σ p²  (α = 1e-4).
+
+Every engine is a small class with ``grads()`` (zero grads, forward, backward: the loss and the
+flat gradient, no update — used for the equality check) and ``step()`` (zero grads, forward,
+backward, SGD: what is timed).  All start from the same weights (`data.initial_weights`) and
+see the same points, and the scalar engines build the same expression a user would write:
+
+    loss = sum((1 - y * model(x)).relu() for x, y in data) * (1/N) + α * sum(p * p for p in params)
+"""
+
+from __future__ import annotations
+
+import random
+
+from .data import SIZES, flatten, initial_weights, two_moons
+from .floor import Floor
+
+ALPHA = 1e-4
+LR = 0.05
+
+
+class Microgrid:
+    name = "microgrid"
+
+    def __init__(self, W, B, X, Y):
+        import microgrid as mg
+        from microgrid.nn import MLP
+
+        self.mg = mg
+        self.model = MLP(SIZES[0], list(SIZES[1:]), activation="relu", output_activation="linear")
+        self.model.load_weights(W, B)
+        self.params = self.model.parameters()
+        self.X, self.Y = X, Y
+
+    def _loss(self):
+        mg, model = self.mg, self.model
+        self.model.zero_grad()
+        losses = [(1 - y * model(x)).relu() for x, y in zip(self.X, self.Y)]
+        data_loss = mg.sum(losses) * (1.0 / len(losses))
+        reg = ALPHA * mg.sum([p * p for p in self.params])
+        loss = data_loss + reg
+        loss.backward()
+        return loss
+
+    def grads(self):
+        loss = self._loss()
+        return loss.data, [p.grad for p in self.params]
+
+    def step(self):
+        loss = self._loss()
+        for p in self.params:
+            p.data -= LR * p.grad
+        return loss.data
+
+
+class Micrograd:
+    """Karpathy's micrograd 0.1.0 (its MLP: relu on all layers but the last)."""
+
+    name = "micrograd"
+
+    def __init__(self, W, B, X, Y):
+        from micrograd.nn import MLP
+
+        random.seed(0)  # its init draws from the global RNG; we overwrite the weights anyway
+        self.model = MLP(SIZES[0], list(SIZES[1:]))
+        self.params = self.model.parameters()
+        for p, v in zip(self.params, flatten(W, B), strict=True):
+            p.data = v
+        self.X, self.Y = X, Y
+
+    def _loss(self):
+        model = self.model
+        model.zero_grad()
+        losses = [(1 + -y * model(x)).relu() for x, y in zip(self.X, self.Y)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg = ALPHA * sum(p * p for p in self.params)
+        loss = data_loss + reg
+        loss.backward()
+        return loss
+
+    def grads(self):
+        loss = self._loss()
+        return loss.data, [float(p.grad) for p in self.params]
+
+    def step(self):
+        loss = self._loss()
+        for p in self.params:
+            p.data -= LR * p.grad
+        return loss.data
+
+
+class TorchScalars:
+    """PyTorch with one 0-dim float64 tensor per scalar: micrograd's graph, op for op."""
+
+    name = "PyTorch scalars"
+
+    def __init__(self, W, B, X, Y):
+        import torch
+
+        self.torch = torch
+        self.layers = [
+            [
+                ([torch.tensor(w, dtype=torch.float64, requires_grad=True) for w in row],
+                 torch.tensor(b, dtype=torch.float64, requires_grad=True))
+                for row, b in zip(Wl, Bl)
+            ]
+            for Wl, Bl in zip(W, B)
+        ]
+        self.params = [p for layer in self.layers for ws, b in layer for p in (*ws, b)]
+        self.X, self.Y = X, Y
+
+    def _model(self, x):
+        relu = self.torch.relu
+        last = len(self.layers) - 1
+        for i, layer in enumerate(self.layers):
+            out = [sum((w * xi for w, xi in zip(ws, x)), b) for ws, b in layer]
+            x = out if i == last else [relu(z) for z in out]
+        return x[0]
+
+    def _loss(self):
+        for p in self.params:
+            p.grad = None
+        losses = [(1 - y * self._model(x)).relu() for x, y in zip(self.X, self.Y)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg = ALPHA * sum(p * p for p in self.params)
+        loss = data_loss + reg
+        loss.backward()
+        return loss
+
+    def grads(self):
+        loss = self._loss()
+        return loss.item(), [p.grad.item() for p in self.params]
+
+    def step(self):
+        loss = self._loss()
+        with self.torch.no_grad():
+            for p in self.params:
+                p -= LR * p.grad
+        return loss.item()
+
+
+class FloorEngine:
+    name = "hand-written floor"
+
+    def __init__(self, W, B, X, Y):
+        self.floor = Floor(W, B, X, Y, ALPHA, LR)
+
+    def grads(self):
+        return self.floor.grads()
+
+    def step(self):
+        return self.floor.step()
+
+
+class TorchBatched:
+    """Context: the same step on matrices (PyTorch autograd, float64)."""
+
+    name = "PyTorch batched"
+
+    def __init__(self, W, B, X, Y):
+        import torch
+
+        self.torch = torch
+        f64 = torch.float64
+        self.Ws = [torch.tensor(Wl, dtype=f64, requires_grad=True) for Wl in W]
+        self.Bs = [torch.tensor(Bl, dtype=f64, requires_grad=True) for Bl in B]
+        self.params = [p for Wl, Bl in zip(self.Ws, self.Bs) for p in (Wl, Bl)]
+        self.X = torch.tensor(X, dtype=f64)
+        self.Y = torch.tensor(Y, dtype=f64)
+
+    def _loss(self):
+        torch = self.torch
+        for p in self.params:
+            p.grad = None
+        a = self.X
+        for i, (Wl, Bl) in enumerate(zip(self.Ws, self.Bs)):
+            a = a @ Wl.T + Bl
+            if i < len(self.Ws) - 1:
+                a = torch.relu(a)
+        s = a[:, 0]
+        loss = torch.relu(1 - self.Y * s).mean() + ALPHA * sum((p * p).sum() for p in self.params)
+        loss.backward()
+        return loss
+
+    def grads(self):
+        loss = self._loss()
+        flat = []
+        for Wl, Bl in zip(self.Ws, self.Bs):
+            for row, b in zip(Wl.grad.tolist(), Bl.grad.tolist()):
+                flat += [*row, b]
+        return loss.item(), flat
+
+    def step(self):
+        loss = self._loss()
+        with self.torch.no_grad():
+            for p in self.params:
+                p -= LR * p.grad
+        return loss.item()
+
+
+class NumpyBatched:
+    """Context: BP1–BP4 in matrix form with numpy (rows = examples)."""
+
+    name = "numpy batched"
+
+    def __init__(self, W, B, X, Y):
+        import numpy as np
+
+        self.np = np
+        self.Ws = [np.array(Wl, dtype=np.float64) for Wl in W]
+        self.Bs = [np.array(Bl, dtype=np.float64) for Bl in B]
+        self.X = np.array(X, dtype=np.float64)
+        self.Y = np.array(Y, dtype=np.float64)
+
+    def _loss_grads(self):
+        np = self.np
+        a = [self.X]
+        zs = []
+        L = len(self.Ws)
+        for i, (Wl, Bl) in enumerate(zip(self.Ws, self.Bs)):
+            z = a[-1] @ Wl.T + Bl
+            zs.append(z)
+            a.append(np.maximum(z, 0.0) if i < L - 1 else z)
+        margin = 1.0 - self.Y * a[-1][:, 0]
+        n = len(self.Y)
+        reg = sum(float((p * p).sum()) for p in (*self.Ws, *self.Bs))
+        loss = float(np.maximum(margin, 0.0).sum()) / n + ALPHA * reg
+        delta = np.where(margin > 0.0, -self.Y / n, 0.0)[:, None]  # BP1
+        gW, gB = [None] * L, [None] * L
+        for i in range(L - 1, -1, -1):
+            gB[i] = delta.sum(axis=0) + 2 * ALPHA * self.Bs[i]  # BP3
+            gW[i] = delta.T @ a[i] + 2 * ALPHA * self.Ws[i]  # BP4
+            if i:
+                delta = (delta @ self.Ws[i]) * (zs[i - 1] > 0.0)  # BP2
+        return loss, gW, gB
+
+    def grads(self):
+        loss, gW, gB = self._loss_grads()
+        flat = []
+        for Wl, Bl in zip(gW, gB):
+            for row, b in zip(Wl.tolist(), Bl.tolist()):
+                flat += [*row, b]
+        return loss, flat
+
+    def step(self):
+        loss, gW, gB = self._loss_grads()
+        for p, g in zip((*self.Ws, *self.Bs), (*gW, *gB)):
+            p -= LR * g
+        return loss
+
+
+SCALAR_ENGINES = (Microgrid, Micrograd, TorchScalars, FloorEngine)
+CONTEXT_ENGINES = (TorchBatched, NumpyBatched)
+
+
+def build(n_points: int = 100) -> dict[str, object]:
+    """Every engine that can be imported, each with its own copy of the same weights and data."""
+    X, Y = two_moons(n_points)
+    W, B = initial_weights()
+    engines = {}
+    for cls in (*SCALAR_ENGINES, *CONTEXT_ENGINES):
+        try:
+            engines[cls.name] = cls(W, B, X, Y)
+        except ImportError as e:
+            print(f"W1: skipping {cls.name}: {e}")
+    return engines
+
+
+def check_equal(engines: dict[str, object], tol: float = 1e-9) -> float:
+    """Every engine's loss and gradient against the floor's, before anything is timed.
+
+    Returns the largest difference seen; raises AssertionError naming the engine and the
+    parameter if any differs by more than ``tol`` (relative to max(1, |value|))."""
+    ref_loss, ref = engines["hand-written floor"].grads()
+    worst = 0.0
+    for name, eng in engines.items():
+        loss, g = eng.grads()
+        if len(g) != len(ref):
+            raise AssertionError(f"W1 check: {name} has {len(g)} gradients, floor {len(ref)}")
+        pairs = [("loss", loss, ref_loss)] + [(f"param {i}", a, b) for i, (a, b) in enumerate(zip(g, ref))]
+        for what, a, b in pairs:
+            err = abs(a - b) / max(1.0, abs(b))
+            worst = max(worst, err)
+            if not err <= tol:
+                raise AssertionError(f"W1 check: {name} {what} = {a!r}, floor says {b!r}")
+    return worst

@@ -1,0 +1,471 @@
+"""Property tests: the engine's gradients are never wrong.
+
+Random expression graphs are drawn by hypothesis as a *recipe* (a list of steps naming an
+operation, which earlier nodes it reads, and a constant).  The recipe is resolved once into a
+fixed *program* (domains made safe, kinks of relu/abs moved away from the evaluation point,
+magnitudes kept bounded), and the same program is then run
+
+* by the engine, whose ``backward()`` gives the gradients under test,
+* by the engine's forward pass alone at x ± ε (central finite differences), and
+* by PyTorch in float64 (every node's gradient, via ``retain_grad``).
+
+Tolerances (stated once, used everywhere):
+  finite differences:  |g − g_fd|    ≤ FD_ATOL    + FD_RTOL    · |g_fd|
+  PyTorch float64:     |g − g_torch| ≤ TORCH_ATOL + TORCH_RTOL · |g_torch|
+
+The default run tries a few hundred graphs; ``pytest -m slow tests/test_properties.py`` tries
+thousands.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import microgrid
+from microgrid import Value
+
+FD_EPS = 1e-6
+FD_ATOL, FD_RTOL = 1e-6, 1e-5
+TORCH_ATOL, TORCH_RTOL = 1e-12, 1e-9
+
+# Every node a later step may read is kept within ±BOUND (a step whose result is larger is
+# followed by a multiplication by a constant), so exp, ** and chains of * never overflow.
+BOUND = 4.0
+# relu and abs are evaluated at least KINK away from their kink at 0, so a finite difference
+# never straddles it.
+KINK = 0.05
+
+UNARY = ["neg", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs", "softplus", "powi",
+         "powc", "rpow"]
+BINARY = ["add", "sub", "mul", "div", "powv"]
+WITH_CONST = ["cadd", "csub", "cmul", "cdiv"]
+NARY = ["sum", "dot"]
+OPS = UNARY + BINARY + WITH_CONST + NARY
+
+
+# ---------------------------------------------------------------------------- recipes
+step_strategy = st.tuples(
+    st.sampled_from(OPS),
+    st.lists(st.integers(0, 2**16), min_size=1, max_size=7),  # which earlier nodes to read
+    st.floats(-3.0, 3.0, allow_nan=False),  # a constant
+    st.booleans(),  # constant on the left?
+)
+# The length is drawn first so that long recipes (deep graphs) are as common as short ones.
+recipe_strategy = st.integers(1, 60).flatmap(lambda n: st.lists(step_strategy, min_size=n, max_size=n))
+inputs_strategy = st.lists(st.floats(-2.0, 2.0, allow_nan=False), min_size=1, max_size=4)
+
+
+def _pick(r: int, n: int) -> int:
+    """Three picks in four read one of the last two nodes (deep chains), the rest any node
+    (shared sub-expressions)."""
+    return n - 1 - (r // 4) % min(n, 2) if r % 4 else (r // 4) % n
+
+
+def _nonzero(c: float) -> float:
+    return c if abs(c) >= 0.5 else math.copysign(0.5 + abs(c), c)
+
+
+def resolve(recipe: list, xs: list[float]) -> list[tuple]:
+    """Turn a drawn recipe into a fixed program, using the engine's forward values to choose
+    safe constants.  Each program step is (op, operand indices, constant, const-on-left)."""
+    nodes = [Value(x) for x in xs]
+    program = []
+    for op, picks, c, left in recipe:
+        n = len(nodes)
+        idx = [_pick(r, n) for r in picks]
+        i, j = idx[0], idx[-1]
+        if op in ("relu", "abs"):
+            u = nodes[i].data
+            c = 0.0 if abs(u) >= KINK else 2 * KINK  # shift u + c off the kink
+            step = (op, (i,), c, left)
+        elif op == "powi":
+            step = (op, (i,), float(int(abs(c)) % 4), left)  # x ** 0, 1, 2 or 3, any sign of x
+        elif op == "powc":
+            step = (op, (i,), c - 0.5 if c < 0 else c, left)  # in [-3.5, 3]
+        elif op == "rpow":
+            step = (op, (i,), 0.5 + abs(c) * 0.8, left)  # base in [0.5, 2.9]
+        elif op == "cdiv":
+            step = (op, (i,), _nonzero(c), left)
+        elif op in BINARY:
+            step = (op, (i, j), c, left)
+        elif op == "sum":
+            step = (op, tuple(idx), c, left)
+        elif op == "dot":
+            half = max(1, len(idx) // 2)
+            ws, xs_ = idx[:half], idx[half:half * 2] or idx[:half]
+            step = (op, (tuple(ws), tuple(xs_), j if left else None), c, left)
+        else:
+            step = (op, (i,), c, left)
+        out = apply(step, nodes, ENGINE)
+        program.append(step)
+        d = out.data
+        if abs(d) > BOUND:
+            scale = ("cmul", (len(nodes),), BOUND / abs(d), False)
+            nodes.append(out)
+            out = apply(scale, nodes, ENGINE)
+            nodes.pop()
+            program.append(("rescale", scale, 0.0, False))
+        nodes.append(out)
+    return program
+
+
+# ---------------------------------------------------------------------------- running
+class Engine:
+    exp = staticmethod(Value.exp)
+    log = staticmethod(Value.log)
+    sqrt = staticmethod(Value.sqrt)
+    tanh = staticmethod(Value.tanh)
+    sigmoid = staticmethod(Value.sigmoid)
+    relu = staticmethod(Value.relu)
+    abs = staticmethod(Value.abs)
+    softplus = staticmethod(Value.softplus)
+    sum = staticmethod(microgrid.sum)
+    dot = staticmethod(microgrid.dot)
+
+
+ENGINE = Engine()
+
+
+def _torch_backend():
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+
+    def stack_const(vs):
+        return torch.stack([v if isinstance(v, torch.Tensor) else torch.tensor(
+            float(v), dtype=torch.float64) for v in vs])
+
+    class Torch:
+        exp, log, sqrt, tanh = torch.exp, torch.log, torch.sqrt, torch.tanh
+        sigmoid, relu, abs = torch.sigmoid, torch.relu, torch.abs
+        softplus = F.softplus
+
+        @staticmethod
+        def sum(vs):
+            return stack_const(vs).sum()
+
+        @staticmethod
+        def dot(ws, xs, bias=None):
+            z = (stack_const(ws) * stack_const(xs)).sum()
+            return z if bias is None else z + bias
+
+    return torch, Torch()
+
+
+def _pos(u, B):
+    """A strictly positive function of u (≥ 0.5): the safe domain for log, sqrt, / and **."""
+    return B.softplus(u) + 0.5
+
+
+def apply(step: tuple, nodes: list, B):
+    """One program step on either backend (`B` supplies the functions; operators are shared)."""
+    op, idx, c, left = step
+    if op == "rescale":
+        return apply(idx, nodes, B)
+    if op == "sum":
+        return B.sum([nodes[k] for k in idx] + [c])
+    if op == "dot":
+        ws, xs, b = idx
+        bias = nodes[b] if b is not None else None
+        return B.dot([nodes[k] for k in ws], [nodes[k] for k in xs], bias)
+    a = nodes[idx[0]]
+    b = nodes[idx[-1]]
+    if op == "add":
+        return a + b
+    if op == "sub":
+        return a - b
+    if op == "mul":
+        return a * b
+    if op == "div":
+        return a / _pos(b, B)
+    if op == "powv":
+        return _pos(a, B) ** b
+    if op == "cadd":
+        return c + a if left else a + c
+    if op == "csub":
+        return c - a if left else a - c
+    if op == "cmul":
+        return c * a if left else a * c
+    if op == "cdiv":
+        return c / _pos(a, B) if left else a / c
+    if op == "neg":
+        return -a
+    if op == "powi":
+        return a ** int(c)
+    if op == "powc":
+        return _pos(a, B) ** c
+    if op == "rpow":
+        return c ** a
+    if op in ("log", "sqrt"):
+        return getattr(B, op)(_pos(a, B))
+    if op in ("relu", "abs"):
+        return getattr(B, op)(a + c if c else a)
+    return getattr(B, op)(a)  # exp tanh sigmoid softplus
+
+
+def run(program: list, leaves: list, B) -> list:
+    """All nodes a later step may read (leaves first); the last one is the root."""
+    nodes = list(leaves)
+    for step in program:
+        if step[0] == "rescale":
+            nodes[-1] = apply(step, nodes, B)
+        else:
+            nodes.append(apply(step, nodes, B))
+    return nodes
+
+
+def engine_gradients(program, xs):
+    nodes = run(program, [Value(x) for x in xs], ENGINE)
+    nodes[-1].backward()
+    return nodes
+
+
+def finite_differences(program, xs):
+    def f(values):
+        return run(program, [Value(v) for v in values], ENGINE)[-1].data
+
+    grads = []
+    for k in range(len(xs)):
+        up, down = list(xs), list(xs)
+        up[k] += FD_EPS
+        down[k] -= FD_EPS
+        grads.append((f(up) - f(down)) / (2 * FD_EPS))
+    return grads
+
+
+def torch_gradients(program, xs):
+    torch, T = _torch_backend()
+    leaves = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs]
+    nodes = run(program, leaves, T)
+    for t in nodes[len(xs):]:
+        t.retain_grad()
+    nodes[-1].backward()
+    return nodes
+
+
+def _close(a: float, b: float, atol: float, rtol: float) -> bool:
+    return abs(a - b) <= atol + rtol * abs(b)
+
+
+def check_against_finite_differences(recipe, xs):
+    program = resolve(recipe, xs)
+    nodes = engine_gradients(program, xs)
+    numeric = finite_differences(program, xs)
+    for k, (v, n) in enumerate(zip(nodes[: len(xs)], numeric)):
+        assert _close(v.grad, n, FD_ATOL, FD_RTOL), f"input {k}: engine {v.grad!r}, fd {n!r}"
+
+
+def check_against_torch(recipe, xs):
+    program = resolve(recipe, xs)
+    ours = engine_gradients(program, xs)
+    theirs = torch_gradients(program, xs)
+    assert len(ours) == len(theirs)
+    for k, (v, t) in enumerate(zip(ours, theirs)):
+        tg = 0.0 if t.grad is None else t.grad.item()
+        assert _close(v.data, t.item(), TORCH_ATOL, TORCH_RTOL), f"node {k}: data differs"
+        assert _close(v.grad, tg, TORCH_ATOL, TORCH_RTOL), f"node {k}: engine {v.grad!r}, torch {tg!r}"
+
+
+# ---------------------------------------------------------------------------- the properties
+quick = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+thorough = settings(max_examples=3000, deadline=None, suppress_health_check=list(HealthCheck))
+
+
+@quick
+@given(recipe_strategy, inputs_strategy)
+def test_random_graph_gradients_equal_finite_differences(recipe, xs):
+    check_against_finite_differences(recipe, xs)
+
+
+@quick
+@given(recipe_strategy, inputs_strategy)
+def test_random_graph_gradients_equal_pytorch_float64_at_every_node(recipe, xs):
+    check_against_torch(recipe, xs)
+
+
+@pytest.mark.slow
+@thorough
+@given(recipe_strategy, inputs_strategy)
+def test_many_random_graph_gradients_equal_finite_differences(recipe, xs):
+    check_against_finite_differences(recipe, xs)
+
+
+@pytest.mark.slow
+@thorough
+@given(recipe_strategy, inputs_strategy)
+def test_many_random_graph_gradients_equal_pytorch_float64_at_every_node(recipe, xs):
+    check_against_torch(recipe, xs)
+
+
+# ---------------------------------------------------------------------------- identities
+real = st.floats(-5.0, 5.0, allow_nan=False)
+positive = st.floats(0.05, 5.0, allow_nan=False)
+away_from_zero = real.filter(lambda x: abs(x) > 1e-3)
+identity = settings(max_examples=50, deadline=None)
+
+
+def grads(f, *xs):
+    """(f's value, [∂f/∂x for each x]) from one backward pass."""
+    vs = [Value(x) for x in xs]
+    out = f(*vs)
+    out.backward()
+    return out.data, [v.grad for v in vs]
+
+
+def approx(x: float, rel: float = 1e-12, abs_: float = 1e-12):
+    return pytest.approx(x, rel=rel, abs=abs_)
+
+
+@identity
+@given(real, real)
+def test_product_rule_gives_each_factor_the_other(x, y):
+    _, (gx, gy) = grads(lambda a, b: a * b, x, y)
+    assert (gx, gy) == (y, x)
+
+
+@identity
+@given(real, away_from_zero)
+def test_quotient_gradients_are_one_over_y_and_minus_x_over_y_squared(x, y):
+    _, (gx, gy) = grads(lambda a, b: a / b, x, y)
+    assert gx == approx(1 / y)
+    assert gy == approx(-x / y**2)
+
+
+@identity
+@given(positive, st.floats(-3.0, 3.0))
+def test_power_gradients_are_y_x_to_y_minus_1_and_x_to_y_ln_x(x, y):
+    _, (gx, gy) = grads(lambda a, b: a**b, x, y)
+    assert gx == approx(y * x ** (y - 1))
+    assert gy == approx(x**y * math.log(x))
+
+
+@identity
+@given(real.filter(lambda x: abs(x) > 0.1), st.integers(-3, 4))
+def test_integer_power_of_any_sign_has_gradient_n_x_to_n_minus_1(x, n):
+    _, (gx,) = grads(lambda a: a**n, x)
+    assert gx == approx(n * x ** (n - 1) if n else 0.0)
+
+
+@identity
+@given(positive)
+def test_exp_of_log_has_gradient_one(x):
+    y, (gx,) = grads(lambda a: a.log().exp(), x)
+    assert y == approx(x)
+    assert gx == approx(1.0)
+
+
+@identity
+@given(real)
+def test_log_of_exp_has_gradient_one(x):
+    y, (gx,) = grads(lambda a: a.exp().log(), x)
+    assert y == approx(x)
+    assert gx == approx(1.0)
+
+
+@identity
+@given(real)
+def test_tanh_equals_two_sigmoid_of_2x_minus_one_in_value_and_gradient(x):
+    t, (gt,) = grads(lambda a: a.tanh(), x)
+    s, (gs,) = grads(lambda a: 2 * (2 * a).sigmoid() - 1, x)
+    assert t == approx(s)
+    assert gt == approx(gs)
+
+
+@identity
+@given(real)
+def test_sigmoid_derivative_is_sigma_times_one_minus_sigma(x):
+    s, (g,) = grads(lambda a: a.sigmoid(), x)
+    assert g == approx(s * (1 - s))
+
+
+@identity
+@given(real)
+def test_softplus_derivative_is_sigmoid(x):
+    _, (g,) = grads(lambda a: a.softplus(), x)
+    assert g == approx(1 / (1 + math.exp(-x)))
+
+
+@identity
+@given(positive)
+def test_sqrt_gradient_is_one_over_two_sqrt_and_sqrt_squared_has_gradient_one(x):
+    _, (g,) = grads(lambda a: a.sqrt(), x)
+    assert g == approx(0.5 / math.sqrt(x))
+    _, (g2,) = grads(lambda a: a.sqrt() ** 2, x)
+    assert g2 == approx(1.0)
+
+
+@identity
+@given(away_from_zero)
+def test_abs_equals_relu_x_plus_relu_minus_x_in_value_and_gradient(x):
+    a, (ga,) = grads(lambda v: v.abs(), x)
+    r, (gr,) = grads(lambda v: v.relu() + (-v).relu(), x)
+    assert (a, ga) == (r, gr)
+    assert ga == math.copysign(1.0, x)
+
+
+@identity
+@given(real)
+def test_a_shared_subexpression_collects_gradient_from_every_use(x):
+    _, (g_plus,) = grads(lambda a: a + a, x)
+    _, (g_minus,) = grads(lambda a: a - a, x)
+    _, (g_times,) = grads(lambda a: a * a, x)
+    assert (g_plus, g_minus) == (2.0, 0.0)
+    assert g_times == approx(2 * x)
+
+
+@identity
+@given(away_from_zero)
+def test_x_over_x_has_gradient_zero(x):
+    _, (g,) = grads(lambda a: a / a, x)
+    assert g == approx(0.0, abs_=1e-12 / min(1.0, abs(x)))
+
+
+@identity
+@given(st.lists(real, min_size=1, max_size=8))
+def test_sum_passes_gradient_one_to_every_term(xs):
+    _, gs = grads(lambda *vs: microgrid.sum(vs), *xs)
+    assert gs == [1.0] * len(xs)
+
+
+@identity
+@given(st.lists(st.tuples(real, real), min_size=1, max_size=8), real)
+def test_dot_gives_each_weight_its_input_each_input_its_weight_and_bias_one(pairs, b):
+    ws, xs = [w for w, _ in pairs], [x for _, x in pairs]
+    n = len(pairs)
+    z, gs = grads(lambda *vs: microgrid.dot(vs[:n], vs[n:2 * n], vs[-1]), *ws, *xs, b)
+    assert z == approx(math.fsum(w * x for w, x in pairs) + b, abs_=1e-9)
+    assert gs == [*xs, *ws, 1.0]
+
+
+@identity
+@given(real, real)
+def test_dot_equals_the_same_sum_of_products_in_gradient(w, x):
+    _, g_dot = grads(lambda a, b: microgrid.dot([a], [b]), w, x)
+    _, g_mul = grads(lambda a, b: a * b, w, x)
+    assert g_dot == g_mul
+
+
+@identity
+@given(real, real)
+def test_constants_on_either_side_give_the_same_gradient(x, c):
+    for f, g in [
+        (lambda a: a + c, lambda a: c + a),
+        (lambda a: a * c, lambda a: c * a),
+        (lambda a: a - c, lambda a: -(c - a)),
+    ]:
+        assert grads(f, x)[1] == approx(grads(g, x)[1][0])
+
+
+@identity
+@given(real, real)
+def test_second_backward_doubles_leaves_and_keeps_interior_gradients(x, y):
+    a, b = Value(x), Value(y)
+    z = a * b
+    out = z.tanh()
+    out.backward()
+    first = (a.grad, b.grad, z.grad)
+    out.backward()
+    assert (a.grad, b.grad, z.grad) == (2 * first[0], 2 * first[1], first[2])
