@@ -62,7 +62,7 @@ def from_torch(seq: nn.Sequential) -> MLP:
             linears.append(module)
             acts.append("linear")
         elif kind in _NAMES:
-            if not linears or acts[-1] != "linear" or _follows_activation(seq, index):
+            if not linears or _follows_activation(seq, index):
                 raise ValueError(
                     f"from_torch: module {index} ({kind.__name__}) must directly follow a Linear"
                 )
