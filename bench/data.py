@@ -9,7 +9,9 @@ import random
 SIZES = (2, 16, 16, 1)  # the demo MLP: 2 inputs, two ReLU layers of 16, one linear output
 
 
-def two_moons(n: int = 100, noise: float = 0.1, seed: int = 1) -> tuple[list[list[float]], list[float]]:
+def two_moons(
+    n: int = 100, noise: float = 0.1, seed: int = 1
+) -> tuple[list[list[float]], list[float]]:
     """n points on two interleaved half circles (like sklearn's make_moons), labels y ∈ {−1, +1}."""
     rng = random.Random(seed)
     n_outer = n // 2
@@ -22,7 +24,9 @@ def two_moons(n: int = 100, noise: float = 0.1, seed: int = 1) -> tuple[list[lis
         Y.append(-1.0)
     for i in range(n_inner):
         t = math.pi * i / max(n_inner - 1, 1)
-        X.append([1.0 - math.cos(t) + rng.gauss(0.0, noise), 0.5 - math.sin(t) + rng.gauss(0.0, noise)])
+        X.append(
+            [1.0 - math.cos(t) + rng.gauss(0.0, noise), 0.5 - math.sin(t) + rng.gauss(0.0, noise)]
+        )
         Y.append(1.0)
     return X, Y
 
@@ -35,7 +39,7 @@ def initial_weights(
     Biases are random too (not 0) so every bias gradient path is exercised by the check."""
     rng = random.Random(seed)
     W, B = [], []
-    for nin, nout in zip(sizes[:-1], sizes[1:]):
+    for nin, nout in zip(sizes[:-1], sizes[1:], strict=True):
         s = 1.0 / math.sqrt(nin)
         W.append([[rng.uniform(-s, s) for _ in range(nin)] for _ in range(nout)])
         B.append([rng.uniform(-s, s) for _ in range(nout)])
@@ -44,4 +48,9 @@ def initial_weights(
 
 def flatten(W: list, B: list) -> list[float]:
     """Parameters in the order every engine here uses: layer, neuron, then w_1…w_nin, b."""
-    return [p for Wl, Bl in zip(W, B) for row, b in zip(Wl, Bl) for p in (*row, b)]
+    return [
+        p
+        for Wl, Bl in zip(W, B, strict=True)
+        for row, b in zip(Wl, Bl, strict=True)
+        for p in (*row, b)
+    ]

@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from operator import mul
 
+from .data import flatten
+
 
 class Floor:
     def __init__(self, W: list, B: list, X: list, Y: list, alpha: float, lr: float) -> None:
@@ -31,12 +33,12 @@ class Floor:
         gB = [[0.0] * len(Bl) for Bl in B]
         inv_n = 1.0 / len(self.X)
         data_loss = 0.0
-        for x, y in zip(self.X, self.Y):
+        for x, y in zip(self.X, self.Y, strict=True):
             # forward, keeping every a^l (a[0] is the input) and z^l
             a = [x]
             zs = []
             for i in range(L):
-                z = [sum(map(mul, row, a[-1])) + b for row, b in zip(W[i], B[i])]
+                z = [sum(map(mul, row, a[-1])) + b for row, b in zip(W[i], B[i], strict=True)]
                 zs.append(z)
                 a.append([v if v > 0.0 else 0.0 for v in z] if i < L - 1 else z)
             s = a[-1][0]
@@ -63,8 +65,8 @@ class Floor:
         # the L2 term α Σ p²: ∂/∂p = 2αp
         two_a = 2.0 * self.alpha
         reg = 0.0
-        for Wl, Bl, gWl, gBl in zip(W, B, gW, gB):
-            for row, grow in zip(Wl, gWl):
+        for Wl, Bl, gWl, gBl in zip(W, B, gW, gB, strict=True):
+            for row, grow in zip(Wl, gWl, strict=True):
                 for k, w in enumerate(row):
                     reg += w * w
                     grow[k] += two_a * w
@@ -75,13 +77,13 @@ class Floor:
 
     def grads(self) -> tuple[float, list[float]]:
         loss, gW, gB = self.loss_and_grads()
-        return loss, [g for Wl, Bl in zip(gW, gB) for row, b in zip(Wl, Bl) for g in (*row, b)]
+        return loss, flatten(gW, gB)
 
     def step(self) -> float:
         loss, gW, gB = self.loss_and_grads()
         lr = self.lr
-        for Wl, Bl, gWl, gBl in zip(self.W, self.B, gW, gB):
-            for row, grow in zip(Wl, gWl):
+        for Wl, Bl, gWl, gBl in zip(self.W, self.B, gW, gB, strict=True):
+            for row, grow in zip(Wl, gWl, strict=True):
                 for k, g in enumerate(grow):
                     row[k] -= lr * g
             for j, g in enumerate(gBl):

@@ -16,19 +16,27 @@ import time
 from collections.abc import Callable
 
 
-def interleaved(fns: dict[str, Callable[[], object]], rounds: int) -> dict[str, float]:
+def interleaved(
+    fns: dict[str, Callable[..., object]],
+    rounds: int,
+    setups: dict[str, Callable[[], object]] | None = None,
+) -> dict[str, float]:
     """Median seconds per call of each function over ``rounds`` interleaved rounds.
 
-    The order rotates every round so no engine always runs right after the same one."""
+    The order rotates every round so no engine always runs right after the same one.  If
+    ``setups[name]`` exists, its result is made (untimed) just before each call and passed in."""
+    setups = setups or {}
     names = list(fns)
     times: dict[str, list[float]] = {name: [] for name in names}
     for r in range(rounds):
         k = r % len(names)
         for name in names[k:] + names[:k]:
+            args = (setups[name](),) if name in setups else ()
             gc.collect()
             t0 = time.perf_counter()
-            fns[name]()
+            fns[name](*args)
             times[name].append(time.perf_counter() - t0)
+            del args
     return {name: statistics.median(ts) for name, ts in times.items()}
 
 
@@ -58,6 +66,14 @@ def cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
+def nproc() -> int:
+    """CPUs this process may run on (what `nproc` prints)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
 def machine() -> str:
     """One line: CPU, cores, Python, library versions, load (the machine is shared)."""
     versions = [f"Python {platform.python_version()} ({sys.implementation.name})"]
@@ -74,6 +90,6 @@ def machine() -> str:
         versions.append("micrograd not installed")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     return (
-        f"{cpu_model()}, nproc={os.cpu_count()}, {', '.join(versions)}, "
+        f"{cpu_model()}, nproc={nproc()}, {', '.join(versions)}, "
         f"load average {load:.2f} at start"
     )

@@ -36,7 +36,7 @@ class Microgrid:
     def _loss(self):
         mg, model = self.mg, self.model
         self.model.zero_grad()
-        losses = [(1 - y * model(x)).relu() for x, y in zip(self.X, self.Y)]
+        losses = [(1 - y * model(x)).relu() for x, y in zip(self.X, self.Y, strict=True)]
         data_loss = mg.sum(losses) * (1.0 / len(losses))
         reg = ALPHA * mg.sum([p * p for p in self.params])
         loss = data_loss + reg
@@ -72,7 +72,7 @@ class Micrograd:
     def _loss(self):
         model = self.model
         model.zero_grad()
-        losses = [(1 + -y * model(x)).relu() for x, y in zip(self.X, self.Y)]
+        losses = [(1 + -y * model(x)).relu() for x, y in zip(self.X, self.Y, strict=True)]
         data_loss = sum(losses) * (1.0 / len(losses))
         reg = ALPHA * sum(p * p for p in self.params)
         loss = data_loss + reg
@@ -103,9 +103,9 @@ class TorchScalars:
             [
                 ([torch.tensor(w, dtype=torch.float64, requires_grad=True) for w in row],
                  torch.tensor(b, dtype=torch.float64, requires_grad=True))
-                for row, b in zip(Wl, Bl)
+                for row, b in zip(Wl, Bl, strict=True)
             ]
-            for Wl, Bl in zip(W, B)
+            for Wl, Bl in zip(W, B, strict=True)
         ]
         self.params = [p for layer in self.layers for ws, b in layer for p in (*ws, b)]
         self.X, self.Y = X, Y
@@ -114,14 +114,14 @@ class TorchScalars:
         relu = self.torch.relu
         last = len(self.layers) - 1
         for i, layer in enumerate(self.layers):
-            out = [sum((w * xi for w, xi in zip(ws, x)), b) for ws, b in layer]
+            out = [sum((w * xi for w, xi in zip(ws, x, strict=True)), b) for ws, b in layer]
             x = out if i == last else [relu(z) for z in out]
         return x[0]
 
     def _loss(self):
         for p in self.params:
             p.grad = None
-        losses = [(1 - y * self._model(x)).relu() for x, y in zip(self.X, self.Y)]
+        losses = [(1 - y * self._model(x)).relu() for x, y in zip(self.X, self.Y, strict=True)]
         data_loss = sum(losses) * (1.0 / len(losses))
         reg = ALPHA * sum(p * p for p in self.params)
         loss = data_loss + reg
@@ -165,7 +165,7 @@ class TorchBatched:
         f64 = torch.float64
         self.Ws = [torch.tensor(Wl, dtype=f64, requires_grad=True) for Wl in W]
         self.Bs = [torch.tensor(Bl, dtype=f64, requires_grad=True) for Bl in B]
-        self.params = [p for Wl, Bl in zip(self.Ws, self.Bs) for p in (Wl, Bl)]
+        self.params = [p for Wl, Bl in zip(self.Ws, self.Bs, strict=True) for p in (Wl, Bl)]
         self.X = torch.tensor(X, dtype=f64)
         self.Y = torch.tensor(Y, dtype=f64)
 
@@ -174,7 +174,7 @@ class TorchBatched:
         for p in self.params:
             p.grad = None
         a = self.X
-        for i, (Wl, Bl) in enumerate(zip(self.Ws, self.Bs)):
+        for i, (Wl, Bl) in enumerate(zip(self.Ws, self.Bs, strict=True)):
             a = a @ Wl.T + Bl
             if i < len(self.Ws) - 1:
                 a = torch.relu(a)
@@ -186,8 +186,8 @@ class TorchBatched:
     def grads(self):
         loss = self._loss()
         flat = []
-        for Wl, Bl in zip(self.Ws, self.Bs):
-            for row, b in zip(Wl.grad.tolist(), Bl.grad.tolist()):
+        for Wl, Bl in zip(self.Ws, self.Bs, strict=True):
+            for row, b in zip(Wl.grad.tolist(), Bl.grad.tolist(), strict=True):
                 flat += [*row, b]
         return loss.item(), flat
 
@@ -218,7 +218,7 @@ class NumpyBatched:
         a = [self.X]
         zs = []
         L = len(self.Ws)
-        for i, (Wl, Bl) in enumerate(zip(self.Ws, self.Bs)):
+        for i, (Wl, Bl) in enumerate(zip(self.Ws, self.Bs, strict=True)):
             z = a[-1] @ Wl.T + Bl
             zs.append(z)
             a.append(np.maximum(z, 0.0) if i < L - 1 else z)
@@ -238,14 +238,14 @@ class NumpyBatched:
     def grads(self):
         loss, gW, gB = self._loss_grads()
         flat = []
-        for Wl, Bl in zip(gW, gB):
-            for row, b in zip(Wl.tolist(), Bl.tolist()):
+        for Wl, Bl in zip(gW, gB, strict=True):
+            for row, b in zip(Wl.tolist(), Bl.tolist(), strict=True):
                 flat += [*row, b]
         return loss, flat
 
     def step(self):
         loss, gW, gB = self._loss_grads()
-        for p, g in zip((*self.Ws, *self.Bs), (*gW, *gB)):
+        for p, g in zip((*self.Ws, *self.Bs), (*gW, *gB), strict=True):
             p -= LR * g
         return loss
 
@@ -278,7 +278,8 @@ def check_equal(engines: dict[str, object], tol: float = 1e-9) -> float:
         loss, g = eng.grads()
         if len(g) != len(ref):
             raise AssertionError(f"W1 check: {name} has {len(g)} gradients, floor {len(ref)}")
-        pairs = [("loss", loss, ref_loss)] + [(f"param {i}", a, b) for i, (a, b) in enumerate(zip(g, ref))]
+        pairs = [("loss", loss, ref_loss)]
+        pairs += [(f"param {i}", a, b) for i, (a, b) in enumerate(zip(g, ref, strict=True))]
         for what, a, b in pairs:
             err = abs(a - b) / max(1.0, abs(b))
             worst = max(worst, err)

@@ -140,7 +140,9 @@ def measure(engine: str, op: str, nodes: int, rounds: int) -> dict:
         if r == 0:
             want = expected_grad(op, steps)
             if not close(g, want):
-                raise AssertionError(f"W2 {engine} {op} N={nodes}: ∂y/∂x = {g!r}, expected {want!r}")
+                raise AssertionError(
+                    f"W2 {engine} {op} N={nodes}: ∂y/∂x = {g!r}, expected {want!r}"
+                )
         fwd.append(f)
         bwd.append(b)
     f, b = statistics.median(fwd), statistics.median(bwd)

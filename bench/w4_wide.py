@@ -3,17 +3,21 @@
 w_i are leaves (parameters), x_i plain numbers (data).  ∂L/∂w_i = x_i is checked for every
 engine before timing.  Variants:
 
-    microgrid        mg.sum([w * x for w, x in zip(ws, xs)])   (n mul nodes + one n-ary Σ node)
+    microgrid        mg.sum([w * x for w, x in zip(ws, xs)])   (n mul nodes, n Const leaves for
+                                                                the x_i, one n-ary Σ node)
     microgrid.dot    mg.dot(ws, xs)                            (one fused node)
     micrograd        sum(w * x for w, x in zip(ws, xs))        (builtin sum: a chain of n adds,
                                                                 so its backward recurses n deep)
     PyTorch scalars  torch.stack([w * x ...]).sum()            (0-dim tensors, one n-ary sum)
-    PyTorch tensor   (w @ x) on two 1-d tensors                (context)
+    PyTorch tensor   w @ x on two 1-d tensors                  (context)
+
+Creating the leaves w_i is not timed (it happens before the clock, fresh for every call).
 """
 
 from __future__ import annotations
 
 import random
+import time
 
 from .timing import interleaved
 
@@ -23,137 +27,89 @@ def make_data(n: int, seed: int = 3) -> tuple[list[float], list[float]]:
     return [rng.uniform(-1, 1) for _ in range(n)], [rng.uniform(-1, 1) for _ in range(n)]
 
 
-def engines(n: int) -> dict[str, tuple]:
-    """name → (setup() → state, run(state) → leaf gradient list or None if backward failed)."""
-    w0, xs = make_data(n)
-    out: dict[str, tuple] = {}
-
+def engines(w0: list[float], xs: list[float]) -> dict[str, tuple]:
+    """name → (setup() → leaves, run(leaves) → leaves after backward)."""
     import microgrid as mg
 
-    def mg_setup():
+    out: dict[str, tuple] = {}
+
+    def mg_leaves():
         return [mg.Value(w) for w in w0]
 
     def mg_products(ws):
-        loss = mg.sum([w * x for w, x in zip(ws, xs)])
-        loss.backward()
+        mg.sum([w * x for w, x in zip(ws, xs, strict=True)]).backward()
         return ws
 
     def mg_dot(ws):
-        loss = mg.dot(ws, xs)
-        loss.backward()
+        mg.dot(ws, xs).backward()
         return ws
 
-    out["microgrid (mul nodes + sum)"] = (mg_setup, mg_products)
-    out["microgrid.dot (fused)"] = (mg_setup, mg_dot)
+    out["microgrid (mul nodes + sum)"] = (mg_leaves, mg_products)
+    out["microgrid.dot (fused)"] = (mg_leaves, mg_dot)
 
     try:
         from micrograd.engine import Value as MValue
 
-        def mgrad_setup():
-            return [MValue(w) for w in w0]
-
         def mgrad_run(ws):
-            loss = sum(w * x for w, x in zip(ws, xs))
-            try:
-                loss.backward()
-            except RecursionError:
-                return None
+            sum(w * x for w, x in zip(ws, xs, strict=True)).backward()
             return ws
 
-        out["micrograd (builtin sum)"] = (mgrad_setup, mgrad_run)
+        out["micrograd (builtin sum)"] = (lambda: [MValue(w) for w in w0], mgrad_run)
     except ImportError:
         pass
 
     try:
         import torch
 
-        def t_setup():
-            return [torch.tensor(w, dtype=torch.float64, requires_grad=True) for w in w0]
+        f64 = torch.float64
 
         def t_run(ws):
-            loss = torch.stack([w * x for w, x in zip(ws, xs)]).sum()
-            loss.backward()
+            torch.stack([w * x for w, x in zip(ws, xs, strict=True)]).sum().backward()
             return ws
 
-        def tv_setup():
-            return torch.tensor(w0, dtype=torch.float64, requires_grad=True)
-
-        xv = torch.tensor(xs, dtype=torch.float64)
+        xv = torch.tensor(xs, dtype=f64)
 
         def tv_run(w):
-            loss = w @ xv
-            loss.backward()
+            (w @ xv).backward()
             return w
 
-        out["PyTorch scalars (stack + sum)"] = (t_setup, t_run)
-        out["PyTorch tensor (context)"] = (tv_setup, tv_run)
+        out["PyTorch scalars (stack + sum)"] = (
+            lambda: [torch.tensor(w, dtype=f64, requires_grad=True) for w in w0],
+            t_run,
+        )
+        out["PyTorch tensor (context)"] = (
+            lambda: torch.tensor(w0, dtype=f64, requires_grad=True),
+            tv_run,
+        )
     except ImportError:
         pass
     return out
 
 
-def grads_of(state) -> list[float]:
-    if hasattr(state, "grad") and not isinstance(state, list):  # one torch tensor
-        return state.grad.tolist()
-    return [float(w.grad.item() if hasattr(w.grad, "item") else w.grad) for w in state]
+def leaf_grads(leaves) -> list[float]:
+    if isinstance(leaves, list):
+        return [float(w.grad.item() if hasattr(w.grad, "item") else w.grad) for w in leaves]
+    return leaves.grad.tolist()  # one torch tensor
 
 
 def measure(n: int = 100_000, rounds: int = 5) -> dict[str, dict]:
-    _, xs = make_data(n)
+    w0, xs = make_data(n)
     results: dict[str, dict] = {}
-    runnable = {}
-    for name, (setup, run) in engines(n).items():
-        state = run(setup())
-        if state is None:
-            results[name] = {"status": "RecursionError in backward"}
+    fns, setups = {}, {}
+    for name, (setup, run) in engines(w0, xs).items():
+        leaves = setup()
+        t0 = time.perf_counter()
+        try:
+            run(leaves)
+        except RecursionError:
+            failed_after = time.perf_counter() - t0
+            results[name] = {"status": "RecursionError in backward", "once": failed_after}
             continue
-        g = grads_of(state)
-        bad = [i for i, (a, b) in enumerate(zip(g, xs)) if abs(a - b) > 1e-12]
+        g = leaf_grads(leaves)
+        bad = [i for i, (a, b) in enumerate(zip(g, xs, strict=True)) if abs(a - b) > 1e-12]
         if len(g) != n or bad:
-            raise AssertionError(f"W4 {name}: ∂L/∂w_{bad[:1]} ≠ x (got {len(g)} gradients)")
-        runnable[name] = (setup, run)
-
-    # Setup (creating the leaves) is not timed: each timed call gets fresh leaves made just
-    # before it, outside the clock.
-    states: dict[str, object] = {}
-
-    def timed(name):
-        setup, run = runnable[name]
-
-        def call():
-            run(states.pop(name))
-
-        return call
-
-    class Fresh(dict):
-        pass
-
-    fns = {}
-    for name in runnable:
-        fns[name] = timed(name)
-    # interleaved() collects garbage before each call; we prepare leaves before that too.
-    medians = _interleaved_with_setup(runnable, states, fns, rounds)
-    for name, t in medians.items():
+            raise AssertionError(f"W4 {name}: ∂L/∂w_i ≠ x_i (first bad: {bad[:1]}, {len(g)} grads)")
+        fns[name], setups[name] = run, setup
+    for name, t in interleaved(fns, rounds, setups).items():
         results[name] = {"status": "ok", "total": t}
     return results
-
-
-def _interleaved_with_setup(runnable, states, fns, rounds):
-    import gc
-    import statistics
-    import time
-
-    names = list(fns)
-    times = {name: [] for name in names}
-    for r in range(rounds):
-        k = r % len(names)
-        for name in names[k:] + names[:k]:
-            states[name] = runnable[name][0]()
-            gc.collect()
-            t0 = time.perf_counter()
-            fns[name]()
-            times[name].append(time.perf_counter() - t0)
-    return {name: statistics.median(ts) for name, ts in times.items()}
-
-
-__all__ = ["measure", "interleaved"]

@@ -16,7 +16,6 @@ import math
 import numbers
 from collections.abc import Iterable
 from operator import mul
-from typing import Union
 
 __all__ = ["Value", "Const", "sum", "dot"]
 
@@ -131,7 +130,9 @@ class Value:
         n = _check_real(other, "x ** n")
         x = self.data
         if x < 0.0 and not n.is_integer():
-            raise ValueError(f"power: {x!r} ** {n!r} is not real (negative base, non-integer exponent)")
+            raise ValueError(
+                f"power: {x!r} ** {n!r} is not real (negative base, non-integer exponent)"
+            )
         if x == 0.0 and n < 1.0 and n != 0.0:
             raise ZeroDivisionError(
                 f"power: 0.0 ** {n!r} has an infinite derivative n·x^(n-1) at x = 0"
@@ -293,8 +294,8 @@ class Const(Value):
         self.local_grads = _NO_PARENTS
 
 
-Real = Union[int, float]
-Operand = Union[Value, int, float]
+Real = int | float
+Operand = Value | int | float
 
 
 def _node(data: float, parents: tuple, local_grads: tuple, op: str) -> Value:
@@ -330,7 +331,9 @@ def _dot(ws: list[Value], xs: tuple[Value, ...], b: Value, xd: list[float]) -> V
 
 
 def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = None) -> Value:
-    """z = Σ_k w_k x_k (+ b) as one node: a neuron's pre-activation z^l_j = Σ_k w^l_jk a^{l-1}_k + b^l_j.
+    """z = Σ_k w_k x_k (+ b) as one node.
+
+    A neuron's pre-activation z^l_j = Σ_k w^l_jk a^{l-1}_k + b^l_j is exactly this node.
 
     Parents are (w_1…w_n, x_1…x_n[, b]); local gradients are ∂z/∂w_k = x_k (the "forward
     pass" half of document 002), ∂z/∂x_k = w_k and ∂z/∂b = 1.

@@ -13,7 +13,9 @@ class GradcheckError(AssertionError):
     """The engine's gradient and the finite-difference estimate disagree."""
 
 
-def numerical_grads(f: Callable[..., Value], inputs: Sequence[Value], eps: float = 1e-6) -> list[float]:
+def numerical_grads(
+    f: Callable[..., Value], inputs: Sequence[Value], eps: float = 1e-6
+) -> list[float]:
     """Central differences (f(x+ε) − f(x−ε)) / 2ε for each input, leaving the inputs unchanged."""
     grads = []
     for v in inputs:
@@ -51,27 +53,44 @@ def gradcheck(
         raise ValueError("gradcheck: no inputs to check")
     if len(set(map(id, values))) != len(values):
         raise ValueError("gradcheck: the same Value appears twice in inputs")
-    saved = [v.grad for v in values]
-    for v in values:
-        v.grad = 0.0
+    out = f(*values)
+    if not isinstance(out, Value):
+        raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
+    # backward() accumulates into every leaf it reaches (a model's weights that f closes over,
+    # too): remember their grads and put them back, so checking changes nothing.
+    leaves = _leaves(out) | set(values)
+    saved = {leaf: leaf.grad for leaf in leaves}
     try:
-        out = f(*values)
-        if not isinstance(out, Value):
-            raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
+        for v in values:
+            v.grad = 0.0
         out.backward()
         analytic = [v.grad for v in values]
     finally:
-        for v, g in zip(values, saved):
-            v.grad = g
+        for leaf, g in saved.items():
+            leaf.grad = g
     numeric = numerical_grads(f, values, eps)
     bad = [
-        f"  input {i} ({v.label or 'unnamed'} = {v.data:.6g}): engine {a:.10g}, finite differences {n:.10g}"
+        f"  input {i} ({v.label or 'unnamed'} = {v.data:.6g}): "
+        f"engine {a:.10g}, finite differences {n:.10g}"
         for i, (v, a, n) in enumerate(zip(values, analytic, numeric))
-        if abs(a - n) > atol + rtol * abs(n)
+        if not abs(a - n) <= atol + rtol * abs(n)  # written so that a NaN fails too
     ]
     if bad and raise_exception:
         raise GradcheckError("gradients disagree with finite differences:\n" + "\n".join(bad))
     return not bad
+
+
+def _leaves(root: Value) -> set[Value]:
+    seen, stack, leaves = {root}, [root], set()
+    while stack:
+        node = stack.pop()
+        if not node.parents:
+            leaves.add(node)
+        for p in node.parents:
+            if p not in seen:
+                seen.add(p)
+                stack.append(p)
+    return leaves
 
 
 def _as_float(v: object) -> float:

@@ -45,24 +45,54 @@ class GraphvizNotInstalled(graphviz.ExecutableNotFound):
 
 
 class Drawing(graphviz.Digraph):
-    """A ``graphviz.Digraph`` whose rendering (files, pipes, Jupyter's inline SVG) turns a
-    missing ``dot`` into `GraphvizNotInstalled`, instead of graphviz's generic PATH message."""
+    """A ``graphviz.Digraph`` that renders the documents' notation everywhere.
 
-    def pipe(self, *args: Any, **kwargs: Any) -> Any:
+    Two things differ from a plain Digraph: a missing ``dot`` raises `GraphvizNotInstalled`
+    (with install instructions) from files, pipes and Jupyter's inline display alike; and
+    SVG output has its superscripts and subscripts moved into place (see `_place_scripts`).
+    """
+
+    def pipe(self, format: str | None = None, *args: Any, **kwargs: Any) -> Any:
         try:
-            return super().pipe(*args, **kwargs)
+            out = super().pipe(format, *args, **kwargs)
         except GraphvizNotInstalled:
             raise
         except graphviz.ExecutableNotFound as e:
             raise GraphvizNotInstalled() from e
+        if (format or self.format) == "svg":
+            out = _place_scripts(out) if isinstance(out, str) else _place_scripts(
+                out.decode("utf-8")).encode("utf-8")
+        return out
 
     def render(self, *args: Any, **kwargs: Any) -> Any:
         try:
-            return super().render(*args, **kwargs)
+            path = super().render(*args, **kwargs)
         except GraphvizNotInstalled:
             raise
         except graphviz.ExecutableNotFound as e:
             raise GraphvizNotInstalled() from e
+        if str(path).endswith(".svg"):
+            out = Path(path)
+            out.write_text(_place_scripts(out.read_text(encoding="utf-8")), encoding="utf-8")
+        return path
+
+
+# Graphviz writes <SUP>/<SUB> into SVG as baseline-shift="super"/"sub" on a <text> element,
+# which browsers (and so Jupyter and code hosts) ignore: w^2_{13} would read "w213".  Moving
+# each such piece by an explicit y offset works in every SVG viewer.
+_SHIFTED_TEXT = re.compile(r'<text ([^>]*?) baseline-shift="(super|sub)"([^>]*)>')
+
+
+def _place_scripts(svg: str) -> str:
+    def move(m: re.Match) -> str:
+        attrs = m.group(1) + m.group(3)
+        size = re.search(r'font-size="([\d.]+)"', attrs)
+        fs = float(size.group(1)) if size else 10.0
+        shift = -0.45 * fs if m.group(2) == "super" else 0.3 * fs
+        attrs = re.sub(r' y="(-?[\d.]+)"', lambda y: f' y="{float(y.group(1)) + shift:.2f}"', attrs)
+        return f"<text {attrs}>"
+
+    return _SHIFTED_TEXT.sub(move, svg)
 
 
 # ---------------------------------------------------------------------------- notation
@@ -82,15 +112,16 @@ def _plain(text: str) -> str:
     return "".join(out)
 
 
-def math_label(text: str) -> str:
-    """``"w^2_{13}"`` → ``"<I>w</I><SUP>2</SUP><SUB>13</SUB>"``: a Graphviz HTML-like label
-    fragment.  Everything from the user is escaped, so no label can break the DOT or HTML."""
+def math_label(text: str, script_size: int = 10) -> str:
+    """``"w^2_{13}"`` → ``<I>w</I><SUP>2</SUP><SUB>13</SUB>`` (scripts in a smaller font): a
+    Graphviz HTML-like label fragment.  Everything from the user is escaped, so no label can
+    break the DOT or the HTML."""
     out, pos = [], 0
     for m in _SCRIPT.finditer(text):
         out.append(_plain(text[pos : m.start()]))
         tag = "SUP" if m.group(1) == "^" else "SUB"
         body = m.group(2) if m.group(2) is not None else m.group(3)
-        out.append(f"<{tag}>{_plain(body)}</{tag}>")
+        out.append(f'<{tag}><FONT POINT-SIZE="{script_size}">{_plain(body)}</FONT></{tag}>')
         pos = m.end()
     out.append(_plain(text[pos:]))
     return "".join(out)
@@ -110,7 +141,7 @@ _OPS = {
     "*": "×",
     "/": "÷",
     "neg": "−( )",
-    "**": "x<SUP><I>y</I></SUP>",
+    "**": '<I>x</I><SUP><FONT POINT-SIZE="9"><I>y</I></FONT></SUP>',
     "exp": "exp",
     "log": "ln",
     "sqrt": "√",
@@ -129,7 +160,7 @@ def _op_text(op: str) -> str:
     if op in _OPS:
         return _OPS[op]
     if op.startswith("**"):  # "**2" from x ** 2
-        return f"( )<SUP>{html.escape(op[2:])}</SUP>"
+        return f'( )<SUP><FONT POINT-SIZE="9">{html.escape(op[2:])}</FONT></SUP>'
     return html.escape(op, quote=True)
 
 
@@ -165,6 +196,17 @@ def _colour(g: float, scale: float) -> str:
     base = (33, 102, 172) if g > 0 else (178, 24, 43)
     r, gr, b = (round(255 + (c - 255) * t * 0.6) for c in base)
     return f"#{r:02x}{gr:02x}{b:02x}"
+
+
+def _record(name: str, data: str, grad: str | None, fill: str) -> str:
+    """A value as a small table: its name on the left, data above grad on the right."""
+    span = ' ROWSPAN="2"' if grad is not None else ""
+    rows = f"<TR>{f'<TD{span}>{name}</TD>' if name else ''}<TD ALIGN=\"LEFT\">{data}</TD></TR>"
+    if grad is not None:
+        rows += f'<TR><TD ALIGN="LEFT">{grad}</TD></TR>'
+    return (
+        f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4"{fill}>{rows}</TABLE>>'
+    )
 
 
 def draw_dot(
@@ -233,8 +275,9 @@ def draw_dot(
     scale = max((abs(v.grad) for v in values), default=0.0)
 
     dot = Drawing(
+        format="svg",
         graph_attr={"rankdir": rankdir, "nodesep": "0.25", "ranksep": "0.35"},
-        node_attr={"fontname": "Times-Roman", "fontsize": "14"},
+        node_attr={"fontname": "Times", "fontsize": "14"},
         edge_attr={"arrowsize": "0.7", "color": "#555555"},
     )
     groups: dict[int | None, list[tuple[str, dict[str, str]]]] = {}
@@ -243,24 +286,19 @@ def draw_dot(
     for v in values:
         vid = ids[id(v)]
         layer = _layer(v) if clusters else None
-        cells = []
         if v.label:
-            cells.append(f"<TD><B>{math_label(v.label)}</B></TD>")
+            name = f"<B>{math_label(v.label)}</B>"
         elif isinstance(v, Const):
-            cells.append("<TD><FONT COLOR=\"#777777\">const</FONT></TD>")
-        cells.append(f"<TD>{num(v.data)}</TD>")
+            name = '<FONT COLOR="#777777">const</FONT>'
+        else:
+            name = ""
+        grad = None
         if show_grads and not isinstance(v, Const):
-            if v.label.startswith("z^"):
-                # after backward, a pre-activation's grad is δ^l_j = ∂C/∂z^l_j
-                name = math_label("δ" + v.label[1:])
-            else:
-                name = "grad"
-            cells.append(f"<TD>{name} = {num(v.grad)}</TD>")
+            # after backward, a pre-activation's grad is δ^l_j = ∂C/∂z^l_j (BP1, BP2)
+            what = math_label("δ" + v.label[1:]) if v.label.startswith("z^") else "grad"
+            grad = f"{what} = {num(v.grad)}"
         fill = f' BGCOLOR="{_colour(v.grad, scale)}"' if color_grads else ""
-        table = (
-            f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4"{fill}>'
-            f"<TR>{''.join(cells)}</TR></TABLE>>"
-        )
+        table = _record(name, num(v.data), grad, fill)
         groups.setdefault(layer, []).append((vid, {"label": table, "shape": "plain"}))
         if not v.parents:
             continue
@@ -291,8 +329,8 @@ def draw_dot(
         dot.node(vid, **attrs)
     for layer in sorted(groups):
         with dot.subgraph(name=f"cluster_layer_{layer}") as c:
-            c.attr(label=f"layer {layer}" + (" (input)" if layer == 1 else ""),
-                   style="rounded,dashed", color="#999999", fontname="Times-Italic")
+            name = f"layer {layer}" + (" (input)" if layer == 1 else "")
+            c.attr(label=f"<<I>{name}</I>>", style="rounded,dashed", color="#999999")
             for vid, attrs in groups[layer]:
                 c.node(vid, **attrs)
     for tail, head, attrs in edges:

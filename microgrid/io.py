@@ -157,7 +157,7 @@ def _read_json(path: str, where: str) -> Any:
     except RecursionError:
         raise ValueError(f"{where}: JSON nested too deeply") from None
     except ValueError as e:  # NaN/Infinity, or an integer with too many digits
-        raise ValueError(f"{where}: {e}") from None
+        raise ValueError(f"{where}: not a valid model file: {e}") from None
 
 
 def _reject_constant(name: str) -> float:
@@ -209,8 +209,11 @@ def _from_document(doc: Any) -> tuple[MLP, dict[str, Any]]:
 
 
 def _kind(x: Any) -> str:
+    if isinstance(x, (int, float)) and not isinstance(x, bool):
+        text = repr(x)
+        return f"the number {text if len(text) <= 20 else text[:20] + '…'}"
     names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean",
-             int: "a number", float: "a number", type(None): "null"}
+             type(None): "null"}
     return names.get(type(x), type(x).__name__)
 
 
@@ -231,7 +234,9 @@ def _size(n: Any, name: str) -> int:
 
 
 def _activation(arch: dict, key: str) -> str:
-    name = arch.get(key)
+    if key not in arch:
+        raise ValueError(f"missing field architecture.{key}")
+    name = arch[key]
     if name not in ACTIVATIONS:
         valid = ", ".join(map(repr, ACTIVATIONS))
         raise ValueError(f"architecture.{key} is {name!r}; valid activations are {valid}")

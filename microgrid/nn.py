@@ -17,7 +17,6 @@ import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Union
 
 from .engine import Value, _check_real, _dot
 
@@ -31,8 +30,8 @@ ACTIVATIONS = {
     "linear": Value.identity,
 }
 
-Number = Union[int, float]
-Input = Sequence[Union[Number, Value]]
+Number = int | float
+Input = Sequence[Number | Value]
 
 
 def _activation(name: object) -> str:
@@ -43,7 +42,8 @@ def _activation(name: object) -> str:
 
 
 def _index(*numbers: int) -> str:
-    """Subscript in the documents' style: ``13`` for (1, 3), ``{12,3}`` once a number has two digits."""
+    """Subscript in the documents' style: ``13`` for (1, 3); ``{12,3}`` once a number has
+    two digits."""
     if all(n < 10 for n in numbers):
         s = "".join(map(str, numbers))
     else:
@@ -157,10 +157,14 @@ class Layer(Module):
         return self.forward(x)[1]
 
     def forward(self, x: Input) -> tuple[list[Value], list[Value]]:
-        """([z^l_1 …], [a^l_1 …]) for this layer, given the previous layer's Values."""
+        """([z^l_1 …], [a^l_1 …]) for this layer, given the previous layer's outputs."""
         xs = tuple(x)
         if len(xs) != self.nin:
             raise ValueError(f"Layer expects {self.nin} inputs, got {len(xs)}")
+        return self._forward(tuple(v if isinstance(v, Value) else Value(v) for v in xs))
+
+    def _forward(self, xs: tuple[Value, ...]) -> tuple[list[Value], list[Value]]:
+        # MLP's hot path: xs are already Values of the right number.
         xd = [v.data for v in xs]  # a^{l-1}_k, read once for all the layer's neurons
         zs, out = [], []
         for n in self.neurons:
@@ -184,7 +188,7 @@ class Trace:
     l = i + 2); after ``loss.backward()``, ``z[i][j].grad`` is δ^l_j.
     """
 
-    x: list[Value]
+    x: tuple[Value, ...]
     z: list[list[Value]]
     a: list[list[Value]]
 
@@ -230,7 +234,7 @@ class MLP(Module):
         self.nin = nin
         self.nouts = nouts
 
-    def _inputs(self, x: Input) -> list[Value]:
+    def _inputs(self, x: Input) -> tuple[Value, ...]:
         try:
             n = len(x)
         except TypeError:
@@ -239,16 +243,16 @@ class MLP(Module):
             ) from None
         if n != self.nin:
             raise ValueError(f"MLP expects {self.nin} inputs, got {n}")
-        return [
+        return tuple(
             v if isinstance(v, Value) else Value(_check_real(v, "MLP input"), f"a^1_{_index(k)}")
             for k, v in enumerate(x, 1)
-        ]
+        )
 
     def __call__(self, x: Input) -> Value | list[Value]:
         """The output layer's values; a single Value when the last layer has one neuron."""
         a = self._inputs(x)
         for layer in self.layers:
-            a = layer(a)
+            a = layer._forward(a)[1]
         return a[0] if len(a) == 1 else a
 
     def trace(self, x: Input) -> Trace:
@@ -256,7 +260,7 @@ class MLP(Module):
         a = self._inputs(x)
         t = Trace(x=a, z=[], a=[])
         for layer in self.layers:
-            z, a = layer.forward(a)
+            z, a = layer._forward(a)
             t.z.append(z)
             t.a.append(a)
         return t
@@ -302,7 +306,8 @@ class MLP(Module):
 
     @classmethod
     def load(cls, path: str) -> MLP:
-        """Read a model written by `save`; a malformed file raises ValueError saying what is wrong."""
+        """Read a model written by `save`; a malformed file raises ValueError saying what
+        is wrong."""
         from .io import load_mlp
 
         return load_mlp(path)
@@ -319,6 +324,8 @@ def _check_len(seq: object, n: int, name: str, what: str) -> None:
     try:
         got = len(seq)  # type: ignore[arg-type]
     except TypeError:
-        raise ValueError(f"{name}: expected a sequence of {n} {what}, got {type(seq).__name__}") from None
+        raise ValueError(
+            f"{name}: expected a sequence of {n} {what}, got {type(seq).__name__}"
+        ) from None
     if got != n:
         raise ValueError(f"{name}: expected {n} {what}, got {got}")

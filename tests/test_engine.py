@@ -134,7 +134,7 @@ def test_value_and_gradient_match_pytorch_float64(op, point):
     out = op.f(*xs)
     out.backward()
     assert out.data == pytest.approx(out_t.item(), rel=1e-12, abs=1e-300)
-    for i, (x, t) in enumerate(zip(xs, ts)):
+    for i, (x, t) in enumerate(zip(xs, ts, strict=True)):
         assert x.grad == pytest.approx(t.grad.item(), rel=1e-12, abs=1e-15), f"input {i}"
 
 
@@ -147,6 +147,22 @@ def test_local_grads_exist_right_after_the_forward_pass(op, point):
     assert len(out.local_grads) == len(out.parents) > 0
     assert all(type(g) is float for g in out.local_grads)
     assert out.op != ""
+
+
+def _is_one_node(param) -> bool:
+    op, point = param.values
+    return not any(p.parents for p in op.f(*map(Value, point)).parents)
+
+
+@pytest.mark.parametrize("op, point", [c for c in CASES if _is_one_node(c)])
+def test_local_grads_are_the_partial_derivatives_before_any_backward(op, point):
+    xs = [Value(p) for p in point]
+    out = op.f(*xs)
+    for i, x in enumerate(xs):
+        local = sum(g for p, g in zip(out.parents, out.local_grads, strict=True) if p is x)
+        expected = _central_difference(_ref(op), point, i)
+        assert local == pytest.approx(expected, rel=1e-6, abs=1e-7), f"input {i}"
+    assert all(x.grad == 0.0 for x in xs)
 
 
 def test_local_grads_of_a_product_are_the_other_operands():
@@ -201,7 +217,7 @@ def test_dot_is_one_node_with_parents_w_x_b_and_local_grads_x_w_1():
     b = Value(0.1)
     z = mg.dot(ws, xs, b)
     assert z.parents == (*ws, *xs, b)
-    assert all(p is q for p, q in zip(z.parents, (*ws, *xs, b)))
+    assert all(p is q for p, q in zip(z.parents, (*ws, *xs, b), strict=True))
     assert z.local_grads == (3.0, 0.25, -4.0, 0.5, -1.0, 2.0, 1.0)
     assert z.data == pytest.approx(1.5 - 0.25 - 8.0 + 0.1)
 
@@ -232,6 +248,13 @@ def test_sum_is_one_node_with_unit_local_grads():
     assert s.parents == tuple(xs)
     assert s.local_grads == (1.0,) * 5
     assert s.data == 10.0
+
+
+def test_sum_accepts_plain_numbers_among_values():
+    x = Value(1.5)
+    s = mg.sum([x, 2.0, 3])
+    s.backward()
+    assert (s.data, x.grad) == (6.5, 1.0)
 
 
 def test_sum_of_nothing_is_a_value_error():
@@ -327,11 +350,13 @@ def test_shared_subexpression_gets_the_summed_gradient():
     assert y.grad == pytest.approx((2 * sv + 1) * 0.5)
 
 
-def test_diamond_graph_waits_for_all_consumers():
-    # a feeds b and c; b feeds c too: a's grad must include both paths exactly once.
+@pytest.mark.parametrize("a_first", [True, False], ids=["a*b", "b*a"])
+def test_a_node_passes_its_grad_on_only_after_all_its_consumers(a_first):
+    # a feeds b and the product; b feeds the product and the sum: a's grad must include
+    # every path exactly once, whatever order the parents are listed in.
     a = Value(0.9)
     b = a.exp()
-    c = (a * b).tanh() + b
+    c = ((a * b) if a_first else (b * a)).tanh() + b
     c.backward()
     e = math.exp(0.9)
     t = math.tanh(0.9 * e)
@@ -471,12 +496,24 @@ def test_numpy_scalars_are_accepted_and_stored_as_float(n):
 
 
 @pytest.mark.parametrize("n", [np.float64(2.0), np.float32(2.0), np.int64(2)])
-def test_numpy_scalars_work_as_operands(n):
+def test_numpy_scalars_work_as_operands_on_either_side(n):
     x = Value(3.0)
-    y = x * n + n
+    y = x * n + n - (n * x + n) + n / x
     y.backward()
-    assert y.data == 8.0
-    assert x.grad == 2.0
+    assert isinstance(y, Value)
+    assert y.data == pytest.approx(2.0 / 3.0)
+    assert x.grad == pytest.approx(-2.0 / 9.0)
+
+
+def test_backward_refuses_a_root_that_overflowed_to_inf():
+    y = Value(1e200) * Value(1e200)
+    with pytest.raises(ValueError, match="inf"):
+        y.backward()
+
+
+def test_label_must_be_a_string():
+    with pytest.raises(TypeError, match="int"):
+        Value(1.0, label=3)
 
 
 def test_backward_grad_must_be_a_real_number():

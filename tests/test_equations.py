@@ -62,7 +62,7 @@ def random_network(sizes: list[int], seed: int):
     rng = random.Random(seed)
     W = [
         [[rng.uniform(-1, 1) / math.sqrt(nin) for _ in range(nin)] for _ in range(nout)]
-        for nin, nout in zip(sizes, sizes[1:], strict=True)
+        for nin, nout in zip(sizes[:-1], sizes[1:], strict=True)
     ]
     B = [[rng.uniform(-0.5, 0.5) for _ in range(nout)] for nout in sizes[1:]]
     x = [rng.uniform(-1, 1) for _ in range(sizes[0])]
@@ -74,7 +74,9 @@ def engine_cost(a_L: list[Value], y: list[float], cost: str) -> Value:
     """C built from Values: ½ Σ (y_j − a_j)², or −Σ [y_j ln a_j + (1 − y_j) ln(1 − a_j)]."""
     if cost == "quadratic":
         return 0.5 * mg.sum((y_j - a_j) ** 2 for a_j, y_j in zip(a_L, y, strict=True))
-    return -mg.sum(y_j * a_j.log() + (1 - y_j) * (1 - a_j).log() for a_j, y_j in zip(a_L, y, strict=True))
+    return -mg.sum(
+        y_j * a_j.log() + (1 - y_j) * (1 - a_j).log() for a_j, y_j in zip(a_L, y, strict=True)
+    )
 
 
 def engine_backward(W, B, x, y, activation, cost, output_activation=None):
@@ -141,7 +143,9 @@ def test_bp2_hidden_error_is_w_transpose_delta_times_sigma_prime(sizes, activati
         for j, z in enumerate(trace.z[i]):
             assert close(z.grad, r.delta[i][j])
             # (w^{l+1})ᵀ δ^{l+1}, from the engine's own δ^{l+1}
-            back = sum(n.w[j].data * z_k.grad for n, z_k in zip(above, trace.z[i + 1], strict=True))
+            back = sum(
+                n.w[j].data * z_k.grad for n, z_k in zip(above, trace.z[i + 1], strict=True)
+            )
             assert close(z.grad, back * sigma_prime(z.data, activation))
 
 
@@ -288,7 +292,8 @@ def test_doc003_weight_gradient_dJ_dW_l_ji_is_delta_j_l_plus_1_times_a_i_l(sizes
     for l, W_l in W003.items():
         for j, row in enumerate(W_l):
             z_next = z003[l + 1][j]
-            assert close(z_next.data, sum(W_ji * a_i for W_ji, a_i in zip(row, a003[l], strict=True)))
+            z_doc = sum(W_ji * a_i for W_ji, a_i in zip(row, a003[l], strict=True))
+            assert close(z_next.data, z_doc)
             for i in range(len(row)):
                 w = mlp.layers[l - 1].neurons[j].w[i]  # W^l_ji is the weight w^{l+1}_ji
                 assert w.data == W_l[j][i]
@@ -333,7 +338,7 @@ def networks(draw):
     W = [
         [[w / math.sqrt(nin) for w in draw(st.lists(unit, min_size=nin, max_size=nin))]
          for _ in range(nout)]
-        for nin, nout in zip(sizes, sizes[1:], strict=True)
+        for nin, nout in zip(sizes[:-1], sizes[1:], strict=True)
     ]
     B = [draw(st.lists(unit, min_size=n, max_size=n)) for n in sizes[1:]]
     x = draw(st.lists(unit, min_size=sizes[0], max_size=sizes[0]))

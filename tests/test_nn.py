@@ -22,7 +22,7 @@ ACTIVATION_FNS = {
 
 def _quadratic_loss(out, y):
     """C = ½ Σ_j (y_j − a_j)²."""
-    return 0.5 * mg.sum([(yj - aj) ** 2 for yj, aj in zip(y, out)])
+    return 0.5 * mg.sum([(yj - aj) ** 2 for yj, aj in zip(y, out, strict=True)])
 
 
 # ---------------------------------------------------------------- shapes and parameters
@@ -68,6 +68,11 @@ def test_rng_argument_advances_so_two_models_from_one_rng_differ():
     assert MLP(3, [4, 2], rng=rng).weights() != MLP(3, [4, 2], rng=rng).weights()
 
 
+def test_seed_and_rng_together_is_a_value_error():
+    with pytest.raises(ValueError, match="seed"):
+        MLP(3, [4, 2], seed=0, rng=random.Random(0))
+
+
 def test_weights_start_small_and_not_all_equal():
     flat = [w for layer in MLP(3, [4, 2], seed=0).weights() for row in layer for w in row]
     assert len(set(flat)) == len(flat)
@@ -105,6 +110,28 @@ def test_wrong_number_of_inputs_is_checked_by_trace_too():
         MLP(3, [4, 1], seed=0).trace([1.0, 2.0])
 
 
+def test_a_neuron_called_on_numbers_returns_one_value():
+    n = Neuron(3, seed=0)
+    out = n(X)
+    assert isinstance(out, Value)
+    z = sum(w.data * x for w, x in zip(n.w, X, strict=True)) + n.b.data
+    assert out.data == pytest.approx(ACTIVATION_FNS["sigmoid"](z), rel=1e-15)
+
+
+def test_a_layer_called_on_numbers_returns_a_list_of_its_neurons_outputs():
+    layer = Layer(3, 2, seed=0)
+    out = layer(X)
+    assert isinstance(out, list)
+    assert [a.data for a in out] == [n(X).data for n in layer.neurons]
+
+
+@pytest.mark.parametrize("make", [lambda: Neuron(3, seed=0), lambda: Layer(3, 2, seed=0)],
+                         ids=["Neuron", "Layer"])
+def test_neuron_and_layer_check_the_number_of_inputs_too(make):
+    with pytest.raises(ValueError, match=r"3\b.*\b2\b"):
+        make()([1.0, 2.0])
+
+
 def test_non_numeric_input_is_a_type_error_naming_the_type():
     with pytest.raises(TypeError, match="str"):
         MLP(3, [4, 1], seed=0)([1.0, "2", 3.0])
@@ -115,25 +142,25 @@ def test_non_numeric_input_is_a_type_error_naming_the_type():
 
 def test_default_activation_is_sigmoid_on_every_layer():
     t = MLP(3, [4, 2], seed=0).trace(X)
-    for zs, as_ in zip(t.z, t.a):
-        for z, a in zip(zs, as_):
+    for zs, as_ in zip(t.z, t.a, strict=True):
+        for z, a in zip(zs, as_, strict=True):
             assert a.data == pytest.approx(ACTIVATION_FNS["sigmoid"](z.data), rel=1e-15)
 
 
 @pytest.mark.parametrize("act", list(ACTIVATION_FNS))
 def test_output_activation_none_means_the_same_as_activation(act):
     t = MLP(3, [4, 2], activation=act, seed=0).trace(X)
-    for zs, as_ in zip(t.z, t.a):
-        for z, a in zip(zs, as_):
+    for zs, as_ in zip(t.z, t.a, strict=True):
+        for z, a in zip(zs, as_, strict=True):
             assert a.data == pytest.approx(ACTIVATION_FNS[act](z.data), rel=1e-15)
 
 
 @pytest.mark.parametrize("hidden, output", [("tanh", "linear"), ("relu", "sigmoid")])
 def test_output_activation_applies_to_the_last_layer_only(hidden, output):
     t = MLP(3, [4, 3, 2], activation=hidden, output_activation=output, seed=1).trace(X)
-    for i, (zs, as_) in enumerate(zip(t.z, t.a)):
+    for i, (zs, as_) in enumerate(zip(t.z, t.a, strict=True)):
         f = ACTIVATION_FNS[output if i == len(t.z) - 1 else hidden]
-        for z, a in zip(zs, as_):
+        for z, a in zip(zs, as_, strict=True):
             assert a.data == pytest.approx(f(z.data), rel=1e-15)
 
 
@@ -202,6 +229,12 @@ def test_trace_labels_use_the_documents_notation():
     assert (t.z[1][0].label, t.a[1][0].label) == ("z^3_1", "a^3_1")
 
 
+def test_calling_the_network_labels_the_output_like_the_trace():
+    out = MLP(3, [2, 1], seed=0)(X)
+    assert out.label == "a^3_1"
+    assert out.parents[0].label == "z^3_1"
+
+
 def test_every_parameter_has_a_distinct_label():
     labels = [p.label for p in MLP(3, [4, 4, 2], seed=0).parameters()]
     assert len(set(labels)) == len(labels)
@@ -254,7 +287,7 @@ def test_load_weights_keeps_the_parameter_objects():
     mlp = MLP(3, [4, 2], seed=0)
     params = mlp.parameters()
     mlp.load_weights(MLP(3, [4, 2], seed=1).weights(), mlp.biases())
-    assert all(p is q for p, q in zip(mlp.parameters(), params))
+    assert all(p is q for p, q in zip(mlp.parameters(), params, strict=True))
 
 
 def _shape_errors():
@@ -327,7 +360,7 @@ def _torch_forward(torch, W, B, x, acts):
     Bs = [torch.tensor(Bi, dtype=torch.float64, requires_grad=True) for Bi in B]
     a = torch.tensor(x, dtype=torch.float64)
     zs = []
-    for Wi, bi, act in zip(Ws, Bs, acts):
+    for Wi, bi, act in zip(Ws, Bs, acts, strict=True):
         z = Wi @ a + bi
         z.retain_grad()
         zs.append(z)
@@ -356,6 +389,7 @@ def test_parameter_grads_and_deltas_match_pytorch(activation, output_activation)
     assert [a.data for a in t.output] == pytest.approx(out.tolist(), rel=1e-12)
     for i, layer in enumerate(mlp.layers):
         for j, n in enumerate(layer.neurons):
-            assert [w.grad for w in n.w] == pytest.approx(Ws[i].grad[j].tolist(), rel=1e-10, abs=1e-15)
-            assert n.b.grad == pytest.approx(Bs[i].grad[j].item(), rel=1e-10, abs=1e-15)
-            assert t.z[i][j].grad == pytest.approx(zs[i].grad[j].item(), rel=1e-10, abs=1e-15)
+            close = {"rel": 1e-10, "abs": 1e-15}
+            assert [w.grad for w in n.w] == pytest.approx(Ws[i].grad[j].tolist(), **close)
+            assert n.b.grad == pytest.approx(Bs[i].grad[j].item(), **close)
+            assert t.z[i][j].grad == pytest.approx(zs[i].grad[j].item(), **close)  # δ^l_j

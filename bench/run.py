@@ -1,0 +1,248 @@
+"""Run the benchmark of issue 6 and print (or write as Markdown) its tables.
+
+    python -m bench.run                       # the full run, a few minutes on 2 cores
+    python -m bench.run --quick               # a smoke run, seconds; smaller sizes
+    python -m bench.run --markdown bench/results.md
+
+Every workload checks gradients before it times anything (W1: every engine's loss and all 337
+gradients equal to the hand-written floor's to 1e-9; W2: ∂y/∂x of every chain against a float
+loop; W4: ∂L/∂w_i = x_i).  Times are medians of interleaved rounds (see `bench.timing`).
+The garbage collector stays on (the interpreter's default) except for the one line that says
+"gc off", which switches it off around that call only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import sys
+import time
+
+from . import w1_step, w2_chain, w3_memory, w4_wide
+from .timing import interleaved, machine, without_gc
+
+TARGET_W1_VS_MICROGRAD = 50.0
+TARGET_W1_VS_FLOOR = 3.0
+TARGET_W2_SECONDS = 3.0
+TARGET_W3_BYTES = 150.0
+
+
+def mark(ok: bool) -> str:
+    return "✓" if ok else "✗"
+
+
+def fmt_time(s: float) -> str:
+    if s >= 1.0:
+        return f"{s:.2f} s"
+    if s >= 1e-3:
+        return f"{s * 1e3:.3g} ms"
+    return f"{s * 1e6:.3g} µs"
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------- W1
+def run_w1(rounds: int, call_seconds: float) -> tuple[str, list[str], dict]:
+    engines = w1_step.build()
+    worst = w1_step.check_equal(engines)
+    steps = {name: e.step for name, e in engines.items()}
+    if "micrograd" in steps:
+        steps["micrograd, gc off"] = without_gc(engines["micrograd"].step)
+    # Fast engines run k steps per timed call so one call lasts about `call_seconds`.
+    fns, reps = {}, {}
+    for name, step in steps.items():
+        gc.collect()
+        t0 = time.perf_counter()
+        step()
+        k = max(1, round(call_seconds / (time.perf_counter() - t0)))
+
+        def many(step=step, k=k):
+            for _ in range(k):
+                step()
+
+        fns[name], reps[name] = many, k
+    med = {name: t / reps[name] for name, t in interleaved(fns, rounds).items()}
+    base = med["microgrid"]
+    order = [
+        "microgrid", "micrograd", "micrograd, gc off", "PyTorch scalars", "hand-written floor",
+        "PyTorch batched", "numpy batched",
+    ]
+    rows = []
+    for name in order:
+        if name in med:
+            t = med[name]
+            rows.append([name, fmt_time(t), f"{t / base:.3g}×", f"{reps[name]}×{rounds}"])
+    text = (
+        "### W1 — one SGD step, MLP 2-16-16-1 (ReLU, linear out), 100 two-moons points, "
+        "hinge + L2\n\n"
+        f"Loss and all gradients equal across engines before timing (largest relative difference "
+        f"{worst:.1e}).  Median time per step; ratio = time ÷ microgrid's time.\n\n"
+        + table(["engine", "time per step", "÷ microgrid", "steps × rounds"], rows)
+    )
+    verdict = []
+    if "micrograd" in med:
+        s = med["micrograd"] / base
+        verdict.append(
+            f"W1 microgrid vs micrograd (gc on): {s:.1f}× faster "
+            f"(target ≥ {TARGET_W1_VS_MICROGRAD:g}×) {mark(s >= TARGET_W1_VS_MICROGRAD)}"
+        )
+    f = base / med["hand-written floor"]
+    verdict.append(
+        f"W1 microgrid vs hand-written floor: {f:.2f}× the floor's time "
+        f"(target ≤ {TARGET_W1_VS_FLOOR:g}×) {mark(f <= TARGET_W1_VS_FLOOR)}"
+    )
+    return text, verdict, med
+
+
+# ---------------------------------------------------------------------------------- W2
+def run_w2(sizes: list[int], max_rounds: int) -> tuple[str, list[str]]:
+    plan = [("microgrid", sizes), ("micrograd", [n for n in sizes if n <= 100_000]),
+            ("PyTorch scalars", [n for n in sizes if n <= 100_000])]
+    rows, verdict = [], []
+    for engine, ns in plan:
+        for op in w2_chain.OPS:
+            cells = []
+            for n in sizes:
+                if n not in ns:
+                    cells.append("not run")
+                    continue
+                rounds = max(1, min(max_rounds, round(1e5 / n)))
+                r = w2_chain.measure(engine, op, n, rounds)
+                if r["status"] != "ok":
+                    cells.append(r["status"])
+                    continue
+                per = "step" if engine == "PyTorch scalars" else "node"
+                cells.append(f"{fmt_time(r['total'])} ({r['total'] / n * 1e6:.2f} µs/{per})")
+                if engine == "microgrid" and n >= 1_000_000:
+                    ok = r["total"] < TARGET_W2_SECONDS
+                    verdict.append(
+                        f"W2 microgrid {op}, {n:,} nodes ({r['steps']:,} steps): forward "
+                        f"{r['fwd']:.2f} s + backward {r['bwd']:.2f} s = {r['total']:.2f} s "
+                        f"(target < {TARGET_W2_SECONDS:g} s) {mark(ok)}"
+                    )
+            per_step = 1 if engine == "PyTorch scalars" else w2_chain.OPS[op][0]
+            rows.append([engine, f"`{op}`", str(per_step), *cells])
+    text = (
+        "### W2 — deep chain, forward + backward\n\n"
+        "N = Value objects created (a plain-number operand is a `Const` node, so `y * c` and "
+        "`y + 1.0` make 2 nodes per step).  PyTorch does not make a tensor for a plain number, so "
+        "its chains have N steps and its time is per step.  Median of rounds; gradient ∂y/∂x "
+        "checked against a float loop.\n\n"
+        + table(["engine", "chain", "nodes/step", *[f"N = {n:,}" for n in sizes]], rows)
+    )
+    return text, verdict
+
+
+# ---------------------------------------------------------------------------------- W3
+def run_w3(nodes: int) -> tuple[str, list[str]]:
+    rows, worst = [], 0.0
+    for engine in ("microgrid", "micrograd"):
+        for op in w3_memory.MEMORY_OPS:
+            r = w3_memory.measure(engine, op, nodes)
+            per_step = w2_chain.OPS[op][0]
+            if r["status"] != "ok":
+                rows.append([engine, f"`{op}`", str(per_step), r["status"], "", "", ""])
+                continue
+
+            def b(v):
+                return "RecursionError" if v is None else f"{v:.0f}"
+
+            rows.append([
+                engine, f"`{op}`", str(per_step), b(r["forward"]), f"{r['forward'] * per_step:.0f}",
+                b(r["peak_backward"]), b(r["after_backward"]),
+            ])
+            if engine == "microgrid":
+                worst = max(worst, r["forward"])
+    text = (
+        f"### W3 — memory, bytes per node (tracemalloc), {nodes:,}-node chain\n\n"
+        "Per Value object (per step = per node × nodes per step).  Peak during backward counts its "
+        "bookkeeping; after backward every node holds a gradient float.\n\n"
+        + table(
+            ["engine", "chain", "nodes/step", "bytes/node (graph alive)", "bytes/step",
+             "peak in backward, /node", "after backward, /node"],
+            rows,
+        )
+    )
+    verdict = [
+        f"W3 microgrid, worst chain: {worst:.0f} bytes per node with the forward graph alive "
+        f"(target ≤ {TARGET_W3_BYTES:g}) {mark(worst <= TARGET_W3_BYTES)}"
+    ]
+    return text, verdict
+
+
+# ---------------------------------------------------------------------------------- W4
+def run_w4(n: int, rounds: int) -> str:
+    res = w4_wide.measure(n, rounds)
+    base = res["microgrid (mul nodes + sum)"]["total"]
+    rows = []
+    for name, r in res.items():
+        if r["status"] == "ok":
+            rows.append([name, fmt_time(r["total"]), f"{r['total'] / base:.3g}×"])
+        else:
+            rows.append([name, f"{r['status']} (after {fmt_time(r['once'])})", ""])
+    return (
+        f"### W4 — wide: L = Σ w_i·x_i over {n:,} products, forward + backward\n\n"
+        "∂L/∂w_i = x_i checked for every engine.  Median of interleaved rounds.\n\n"
+        + table(["engine", "time", "÷ microgrid"], rows)
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="smoke run: smaller sizes, fewer rounds")
+    ap.add_argument("--markdown", metavar="PATH", help="also write the tables as Markdown")
+    ap.add_argument("--only", default="1234", help="which workloads, e.g. --only 13 (default 1234)")
+    args = ap.parse_args(argv)
+
+    try:
+        import torch
+
+        # Scalar ops run on one thread anyway; for the batched lines, one thread avoids
+        # oversubscribing a small shared machine (this process only).
+        torch.set_num_threads(1)
+    except ImportError:
+        pass
+    q = args.quick
+    started = time.perf_counter()
+    parts = [f"Machine: {machine()}.", ""]
+    verdicts: list[str] = []
+    print(parts[0], flush=True)
+    if "1" in args.only:
+        text, v, _ = run_w1(rounds=1 if q else 7, call_seconds=0.02 if q else 0.2)
+        parts.append(text)
+        verdicts += v
+        print(text + "\n", flush=True)
+    if "2" in args.only:
+        sizes = [1_000, 10_000] if q else [1_000, 10_000, 100_000, 1_000_000]
+        text, v = run_w2(sizes, max_rounds=1 if q else 3)
+        parts.append(text)
+        verdicts += v
+        print(text + "\n", flush=True)
+    if "3" in args.only:
+        text, v = run_w3(20_000 if q else 200_000)
+        parts.append(text)
+        verdicts += v
+        print(text + "\n", flush=True)
+    if "4" in args.only:
+        text = run_w4(10_000 if q else 100_000, rounds=1 if q else 5)
+        parts.append(text)
+        print(text + "\n", flush=True)
+    if q:
+        verdicts.append("(--quick: smaller sizes; W2's 10⁶-node target is not measured)")
+    targets = "### Targets\n\n" + "\n".join(f"- {v}" for v in verdicts)
+    parts.append(targets)
+    print(targets)
+    print(f"\n(total {time.perf_counter() - started:.0f} s)")
+    if args.markdown:
+        with open(args.markdown, "w", encoding="utf-8") as f:
+            f.write("\n\n".join(parts) + "\n")
+        print(f"wrote {args.markdown}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

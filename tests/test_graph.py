@@ -1,0 +1,359 @@
+"""draw_dot: computation graphs drawn in the documents' notation.
+
+Structure is read back from the DOT text (no `dot` needed); a few tests render real SVG with
+the Graphviz `dot` program, and one hides `dot` to check the install instructions.
+"""
+
+import math
+import re
+
+import graphviz
+import pytest
+
+import microgrid as mg
+from microgrid.graph import GraphvizNotInstalled, draw_dot, math_label, render
+
+NODE = re.compile(r"^\s*(\w+) \[label=<(.*)>[^>]*\]$", re.M)
+EDGE = re.compile(r"^\s*(\w+) -> (\w+)(?: \[(.*)\])?$", re.M)
+
+
+def nodes(g):
+    """{node id: its HTML label} from the DOT source."""
+    return dict(NODE.findall(g.source))
+
+
+def edges(g):
+    return [(a, b) for a, b, _ in EDGE.findall(g.source)]
+
+
+def values(g):
+    return {k: v for k, v in nodes(g).items() if not k.endswith("_op")}
+
+
+def ops(g):
+    return {k: v for k, v in nodes(g).items() if k.endswith("_op")}
+
+
+def find(g, fragment):
+    """The id of the one value node whose label contains ``fragment``."""
+    hits = [k for k, v in values(g).items() if fragment in v]
+    assert len(hits) == 1, (fragment, hits)
+    return hits[0]
+
+
+def cluster_members(g):
+    """{cluster name: [node ids]} from the DOT source."""
+    out, current = {}, None
+    for line in g.source.splitlines():
+        m = re.match(r"\s*subgraph (\w+) \{", line)
+        if m:
+            current = out.setdefault(m.group(1), [])
+        elif line.strip() == "}":
+            current = None
+        elif current is not None:
+            n = re.match(r"\s*(\w+) \[label", line)
+            if n:
+                current.append(n.group(1))
+    return out
+
+
+def small_mlp_loss():
+    mlp = mg.MLP(2, [3, 1], seed=0)
+    t = mlp.trace([0.5, -1.0])
+    loss = 0.5 * (t.output - 1.0) ** 2
+    loss.backward()
+    return mlp, t, loss
+
+
+# ------------------------------------------------------------------ structure (no dot needed)
+def test_draw_dot_is_exported_from_the_package():
+    assert mg.draw_dot is draw_dot
+
+
+def test_returns_a_graphviz_digraph():
+    assert isinstance(draw_dot(mg.Value(1.0) * 2), graphviz.Digraph)
+
+
+def test_one_record_per_value_and_one_node_per_operation():
+    a, b, c = mg.Value(2.0, "a"), mg.Value(-3.0, "b"), mg.Value(10.0, "c")
+    e = a * b + c
+    g = draw_dot(e)
+    assert len(values(g)) == 5  # a, b, c, a·b, e
+    assert len(ops(g)) == 2  # ×, +
+
+
+def test_edges_run_parent_to_op_to_value():
+    a, b = mg.Value(2.0, "a"), mg.Value(-3.0, "b")
+    e = a * b
+    g = draw_dot(e)
+    ia, ib, ie = find(g, "<I>a</I>"), find(g, "<I>b</I>"), find(g, "−6")
+    assert sorted(edges(g)) == sorted([(ia, ie + "_op"), (ib, ie + "_op"), (ie + "_op", ie)])
+
+
+def test_a_value_used_twice_gets_two_edges_into_its_op():
+    x = mg.Value(3.0, "x")
+    g = draw_dot(x * x)
+    ix = find(g, "<I>x</I>")
+    assert [e for e in edges(g) if e[0] == ix] == [(ix, "v1_op"), (ix, "v1_op")]
+
+
+def test_records_show_label_data_and_grad():
+    x = mg.Value(3.0, "x")
+    y = x * x
+    y.backward()
+    label = values(draw_dot(y))[find(draw_dot(y), "<I>x</I>")]
+    assert ">3<" in label and "grad = 6" in label
+
+
+def test_show_grads_false_hides_every_grad_and_delta():
+    _, _, loss = small_mlp_loss()
+    source = draw_dot(loss, show_grads=False).source
+    assert "grad =" not in source and "δ" not in source
+
+
+def test_mlp_labels_use_real_superscripts_and_subscripts():
+    _, _, loss = small_mlp_loss()
+    labels = " ".join(values(draw_dot(loss)).values())
+    sup = '<SUP><FONT POINT-SIZE="10">{}</FONT></SUP>'
+    sub = '<SUB><FONT POINT-SIZE="10">{}</FONT></SUB>'
+    assert "<I>w</I>" + sup.format(2) + sub.format(12) in labels  # w^2_{12}
+    assert "<I>b</I>" + sup.format(3) + sub.format(1) in labels  # b^3_1
+    assert "<I>a</I>" + sup.format(1) + sub.format(2) in labels  # the input a^1_2
+
+
+def test_math_label_reads_braced_and_bare_scripts():
+    assert math_label("z^{10}_{12,3}", script_size=8) == (
+        '<I>z</I><SUP><FONT POINT-SIZE="8">10</FONT></SUP>'
+        '<SUB><FONT POINT-SIZE="8">12,3</FONT></SUB>'
+    )
+    assert math_label("loss") == "loss"  # a word stays upright; a single letter is a variable
+
+
+def test_values_are_grouped_in_one_cluster_per_document_layer():
+    mlp, t, loss = small_mlp_loss()
+    g = draw_dot(loss)
+    clusters = cluster_members(g)
+    assert set(clusters) == {"cluster_layer_1", "cluster_layer_2", "cluster_layer_3"}
+    w2 = [k for k, v in values(g).items() if '<B><I>w</I><SUP><FONT POINT-SIZE="10">2<' in v]
+    assert len(w2) == 6 and set(w2) <= set(clusters["cluster_layer_2"])
+    assert len([n for n in clusters["cluster_layer_2"] if not n.endswith("_op")]) == (
+        3 * 2 + 3 + 3 + 3  # w^2 (3×2), b^2, z^2, a^2
+    )
+    assert 'label=<<I>layer 2</I>>' in g.source
+
+
+def test_clusters_false_draws_no_clusters():
+    _, _, loss = small_mlp_loss()
+    assert "subgraph" not in draw_dot(loss, clusters=False).source
+
+
+def test_each_z_node_shows_delta_equal_to_bp1():
+    mlp, t, loss = small_mlp_loss()
+    # BP1 by hand for C = ½(a − y)², y = 1: δ^3_1 = (a − y) σ'(z) = (a − 1) a (1 − a)
+    a = t.output.data
+    delta = (a - 1.0) * a * (1.0 - a)
+    g = draw_dot(loss, precision=6)
+    label = values(g)[find(g, "<I>z</I><SUP><FONT POINT-SIZE=\"10\">3</FONT>")]
+    shown = re.search(r"</SUB> = ([−\d.e+]+)<", label).group(1).replace("−", "-")
+    assert "<I>δ</I>" in label
+    assert math.isclose(float(shown), delta, rel_tol=1e-5)
+
+
+def test_hidden_constants_fold_into_their_operation():
+    x = mg.Value(3.0, "x")
+    g = draw_dot(2 * x)
+    assert len(values(g)) == 2
+    assert list(ops(g).values()) == ["× 2"]
+
+
+def test_a_constant_on_the_left_stays_on_the_left():
+    x = mg.Value(3.0, "x")
+    assert list(ops(draw_dot(1 - x)).values()) == ["1 −"]
+
+
+def test_constants_are_drawn_when_not_hidden():
+    x = mg.Value(3.0, "x")
+    g = draw_dot(2 * x, hide_constants=False)
+    assert len(values(g)) == 3 and "const" in g.source
+    assert list(ops(g).values()) == ["×"]
+
+
+def test_local_grads_label_the_parent_to_op_edges():
+    a, b = mg.Value(2.0, "a"), mg.Value(-3.0, "b")
+    g = draw_dot(a * b, local_grads=True)
+    labels = {(t, h): attrs for t, h, attrs in EDGE.findall(g.source)}
+    ia, ib = find(g, "<I>a</I>"), find(g, "<I>b</I>")
+    assert 'label="−3"' in labels[(ia, "v2_op")]  # ∂(ab)/∂a = b
+    assert 'label=2' in labels[(ib, "v2_op")]  # ∂(ab)/∂b = a
+
+
+def test_colour_by_gradient_sign():
+    a, b = mg.Value(2.0, "a"), mg.Value(-3.0, "b")
+    e = a * b
+    e.backward()  # a.grad = −3 (red), b.grad = 2 (blue)
+    g = draw_dot(e, color_grads=True)
+    colour = {k: re.search(r'BGCOLOR="#(\w\w)(\w\w)(\w\w)"', v).groups() for k, v in
+              values(g).items()}
+    ra, _, ba = (int(c, 16) for c in colour[find(g, "<I>a</I>")])
+    rb, _, bb = (int(c, 16) for c in colour[find(g, "<I>b</I>")])
+    assert ra > ba and bb > rb
+
+
+def test_no_colour_unless_asked():
+    assert "BGCOLOR" not in draw_dot(mg.Value(1.0) * 2).source
+
+
+# ------------------------------------------------------------------ limits and bad input
+def test_more_values_than_max_nodes_is_a_clear_error():
+    x = mg.Value(1.0, "x")
+    y = x
+    for _ in range(10):
+        y = y + x
+    with pytest.raises(ValueError, match=r"11 values, more than max_nodes=10.*sub-graph"):
+        draw_dot(y, max_nodes=10)
+
+
+def test_max_nodes_none_lifts_the_limit():
+    x = mg.Value(1.0, "x")
+    y = x
+    for _ in range(600):
+        y = y.tanh()
+    assert len(values(draw_dot(y, max_nodes=None))) == 601
+
+
+def test_a_deep_chain_is_walked_without_recursion():
+    y = mg.Value(0.5)
+    for _ in range(100_000):
+        y = y * 1.0
+    with pytest.raises(ValueError, match="max_nodes"):  # not RecursionError
+        draw_dot(y)
+
+
+def test_a_few_hundred_nodes_draw_fast():
+    import time
+
+    mlp = mg.MLP(4, [8, 8, 1], seed=0)
+    loss = mg.sum((mlp([0.1 * i, 0.2, -0.3, 0.4]) - 1) ** 2 for i in range(3))
+    loss.backward()
+    start = time.perf_counter()
+    g = draw_dot(loss)
+    assert time.perf_counter() - start < 1.0
+    assert len(values(g)) > 200
+
+
+def test_root_must_be_a_value():
+    with pytest.raises(TypeError, match="Value"):
+        draw_dot(3.0)
+
+
+def test_unknown_rankdir_is_rejected():
+    with pytest.raises(ValueError, match="rankdir"):
+        draw_dot(mg.Value(1.0) * 2, rankdir="sideways")
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, True])
+def test_max_nodes_must_be_a_positive_int(bad):
+    with pytest.raises(ValueError, match="max_nodes"):
+        draw_dot(mg.Value(1.0) * 2, max_nodes=bad)
+
+
+HOSTILE = [
+    '"]; evil [label="pwn',
+    "</TD></TR></TABLE>> <b>&amp; 'q'",
+    "a<b && c>d ^ _ \\",
+]
+
+
+@pytest.mark.parametrize("label", HOSTILE)
+def test_hostile_labels_are_escaped(label):
+    x = mg.Value(1.0, label)
+    g = draw_dot(x * 2)
+    assert len(values(g)) == 2 and len(ops(g)) == 1  # nothing injected
+    record = values(g)["v0"]
+    text = re.sub(r"</?(I|B|TD|TR|TABLE|SUP|SUB|FONT)\b[^>]*>", "", record)
+    assert "<" not in text and ">" not in text and '"' not in text.replace("=\"", "")
+
+
+# ------------------------------------------------------------------ rendering with dot
+def test_svg_render_contains_the_documents_labels(tmp_path):
+    _, t, loss = small_mlp_loss()
+    out = render(loss, tmp_path / "mlp.svg")
+    svg = out.read_text(encoding="utf-8")
+    assert svg.lstrip().startswith("<?xml") and "</svg>" in svg
+    for text in (">w<", ">z<", ">δ<", ">13<", ">layer 2<", ">layer 3<", ">σ<"):
+        assert text in svg, text
+    assert f"{t.output.data:.4g}" in svg
+
+
+def test_svg_superscripts_sit_above_and_subscripts_below_the_line(tmp_path):
+    svg = render(mg.Value(1.0, "w^2_{13}") * 2, tmp_path / "w.svg").read_text(encoding="utf-8")
+    y = {text: float(y) for y, text in re.findall(r'<text [^>]*y="(-?[\d.]+)"[^>]*>([^<]*)<', svg)}
+    assert "baseline-shift" not in svg  # browsers ignore it; explicit positions instead
+    assert y["2"] < y["w"] < y["13"]  # SVG y grows downwards
+
+
+def test_hostile_labels_render(tmp_path):
+    x = mg.Value(1.0, HOSTILE[0])
+    y = mg.Value(2.0, HOSTILE[1])
+    svg = render(x * y, tmp_path / "h.svg").read_text(encoding="utf-8")
+    assert "evil [label=" in svg.replace("&quot;", '"')  # shown as text, not parsed as DOT
+    assert "&lt;/TD&gt;" in svg
+
+
+def test_render_infers_png_from_the_suffix(tmp_path):
+    out = render(mg.Value(1.0, "x") * 2, tmp_path / "x.png")
+    assert out.read_bytes().startswith(b"\x89PNG")
+
+
+def test_render_rejects_an_unknown_format(tmp_path):
+    with pytest.raises(ValueError, match="format"):
+        render(mg.Value(1.0) * 2, tmp_path / "x.svg", format="docx")
+
+
+def test_jupyter_display_is_svg():
+    bundle = draw_dot(mg.Value(1.0, "x") * 2)._repr_mimebundle_()
+    assert "<svg" in bundle["image/svg+xml"]
+
+
+# ------------------------------------------------------------------ without Graphviz's dot
+@pytest.fixture
+def no_dot(tmp_path, monkeypatch):
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+
+
+def test_without_dot_the_graph_and_its_source_still_build(no_dot):
+    g = draw_dot(mg.Value(1.0, "x") * 2)
+    assert "digraph" in g.source and len(values(g)) == 2
+
+
+@pytest.mark.parametrize(
+    "how",
+    [
+        lambda g, p: g.pipe(format="svg"),
+        lambda g, p: g.render(p / "g"),
+        lambda g, p: g._repr_mimebundle_(),
+        lambda g, p: render(g, p / "g.svg"),
+    ],
+    ids=["pipe", "Digraph.render", "jupyter", "render"],
+)
+def test_without_dot_rendering_says_how_to_install_graphviz(no_dot, tmp_path, how):
+    g = draw_dot(mg.Value(1.0, "x") * 2)
+    with pytest.raises(GraphvizNotInstalled) as info:
+        how(g, tmp_path)
+    message = str(info.value)
+    assert "apt-get install graphviz" in message
+    assert "brew install graphviz" in message
+    assert "conda install -c conda-forge graphviz" in message
+
+
+def test_without_dot_render_writes_no_file(no_dot, tmp_path):
+    with pytest.raises(GraphvizNotInstalled):
+        render(mg.Value(1.0) * 2, tmp_path / "g.svg")
+    assert not (tmp_path / "g.svg").exists()
+
+
+def test_the_missing_dot_error_is_still_a_graphviz_executable_not_found(no_dot):
+    with pytest.raises(graphviz.ExecutableNotFound):
+        draw_dot(mg.Value(1.0) * 2).pipe(format="svg")
