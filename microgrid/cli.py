@@ -155,7 +155,7 @@ def _write_text(path: str, text: str) -> None:
 
 
 # ================================================================================ train
-# loss name → (microgrid.losses function, outputs per class count, help)
+# --loss choices and how each reads the network's output (the help text)
 LOSSES = {
     "hinge": "max(0, 1 − y·s), labels ±1, one output (class = sign of s)",
     "bce": "binary cross-entropy from the logit s, one output (class = s > 0)",
@@ -606,6 +606,10 @@ def _numbers_as_positionals(argv: Sequence[str]) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line on ``argv`` (default: ``sys.argv[1:]``); return the exit status."""
+    for stream in (sys.stdout, sys.stderr):
+        # The notation (δ, ∂, Σ) must not crash a console that cannot show it (old Windows).
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     parser = build_parser()
     args = parser.parse_args(_numbers_as_positionals(sys.argv[1:] if argv is None else argv))
     if args.command is None:

@@ -44,13 +44,13 @@ def quadratic(outputs: Outputs, targets: Outputs) -> Value:
 
     For a batch the sum also runs over the examples, L = Σ_n C^n (document 002).
     """
-    a, y = _flat_pairs(outputs, targets, "quadratic")
+    a, y = _flat_pairs(outputs, targets, "quadratic", labels=False)
     return 0.5 * vsum([(yj - aj) ** 2 for aj, yj in zip(a, y, strict=True)])
 
 
 def mse(outputs: Outputs, targets: Outputs) -> Value:
     """Mean squared error (1/n) Σ_j (y_j − a_j)² over all n entries (PyTorch's ``MSELoss``)."""
-    a, y = _flat_pairs(outputs, targets, "mse")
+    a, y = _flat_pairs(outputs, targets, "mse", labels=False)
     return vsum([(yj - aj) ** 2 for aj, yj in zip(a, y, strict=True)]) / len(a)
 
 
@@ -180,8 +180,14 @@ def _flatten(x: object, where: str) -> tuple[list, list[int] | None]:
     return items, None
 
 
-def _flat_pairs(outputs: object, targets: object, name: str) -> tuple[list[Value], list]:
-    """Outputs as Values and targets, flattened alike, after checking their sizes match."""
+def _flat_pairs(
+    outputs: object, targets: object, name: str, labels: bool = True
+) -> tuple[list[Value], list]:
+    """Outputs as Values and targets, flattened alike, after checking their sizes match.
+
+    ``labels``: targets are class labels (plain numbers); otherwise regression targets, which
+    may themselves be Values (gradients then reach them too).
+    """
     a, a_rows = _flatten(outputs, f"{name}: outputs")
     y, y_rows = _flatten(targets, f"{name}: targets")
     if len(a) != len(y):
@@ -193,12 +199,11 @@ def _flat_pairs(outputs: object, targets: object, name: str) -> tuple[list[Value
     if not a:
         raise ValueError(f"{name}: got no outputs")
     values = [_value(v, f"{name}: outputs[{i}]") for i, v in enumerate(a)]
-    if name in ("quadratic", "mse"):
-        # Regression targets may themselves be Values (gradients then reach them too).
+    if labels:
+        ys = [_label(v, f"{name}: targets[{i}]") for i, v in enumerate(y)]
+    else:
         ys = [v if isinstance(v, Value) else _check_real(v, f"{name}: targets[{i}]")
               for i, v in enumerate(y)]
-    else:
-        ys = [_label(v, f"{name}: targets[{i}]") for i, v in enumerate(y)]
     return values, ys
 
 

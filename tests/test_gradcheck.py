@@ -112,6 +112,16 @@ def test_leaves_the_grads_of_other_values_f_uses_unchanged():
     assert w.grad == 0.25
 
 
+def test_leaves_the_grads_of_interior_nodes_f_reuses_unchanged():
+    # z.grad is δ from an earlier backward (what a notebook is showing): checking keeps it.
+    w = Value(2.0)
+    z = w * 3.0
+    z.tanh().backward()
+    delta = z.grad
+    gradcheck(lambda x: z * x, [0.5])
+    assert z.grad == delta
+
+
 def test_f_must_return_a_value():
     with pytest.raises(TypeError, match="float"):
         gradcheck(lambda x: x.data, [1.0])
