@@ -72,6 +72,17 @@ def test_quadratic_of_a_batch_of_vectors_is_the_sum_of_per_example_costs():
     assert quadratic(batch, targets).data == pytest.approx(per_example)
 
 
+def test_quadratic_targets_may_be_values_and_then_get_gradients_too():
+    a, y = Value(3.0), Value(1.0)
+    quadratic(a, y).backward()
+    assert (a.grad, y.grad) == (2.0, -2.0)
+
+
+def test_a_classification_label_must_be_a_plain_number():
+    with pytest.raises(ValueError, match="plain number"):
+        hinge(values([0.5]), [Value(1.0)])
+
+
 def test_quadratic_accepts_a_single_value_and_a_number():
     assert quadratic(Value(3.0), 1.0).data == pytest.approx(2.0)
 
