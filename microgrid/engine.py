@@ -43,7 +43,10 @@ def _check_real(x: object, where: str) -> float:
     if type(x) is float and math.isfinite(x):  # the common case, without the ABC check
         return x
     if isinstance(x, numbers.Real):  # int, float, bool, Fraction, numpy scalars
-        f = float(x)
+        try:
+            f = float(x)
+        except OverflowError:
+            raise ValueError(f"{where}: {x!r} is too large for a float") from None
         if math.isfinite(f):
             return f
         raise ValueError(
@@ -342,6 +345,8 @@ def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = Non
     xs = tuple(map(_as_value, xs))
     if len(ws) != len(xs):
         raise ValueError(f"dot(): {len(ws)} weights but {len(xs)} inputs; they must match")
+    if not ws:
+        raise ValueError("dot(): got no weights and no inputs")
     wd = [w.data for w in ws]
     xd = [x.data for x in xs]
     z = _builtin_sum(map(mul, wd, xd))

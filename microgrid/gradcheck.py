@@ -57,9 +57,9 @@ def gradcheck(
     if not isinstance(out, Value):
         raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
     # backward() accumulates into every leaf it reaches (a model's weights that f closes over,
-    # too): remember their grads and put them back, so checking changes nothing.
-    leaves = _leaves(out) | set(values)
-    saved = {leaf: leaf.grad for leaf in leaves}
+    # too) and overwrites interior grads (a δ a notebook is showing): remember every node's
+    # grad and put it back, so checking changes nothing.
+    saved = {node: node.grad for node in _nodes(out) | set(values)}
     try:
         for v in values:
             v.grad = 0.0
@@ -80,17 +80,15 @@ def gradcheck(
     return not bad
 
 
-def _leaves(root: Value) -> set[Value]:
-    seen, stack, leaves = {root}, [root], set()
+def _nodes(root: Value) -> set[Value]:
+    seen, stack = {root}, [root]
     while stack:
         node = stack.pop()
-        if not node.parents:
-            leaves.add(node)
         for p in node.parents:
             if p not in seen:
                 seen.add(p)
                 stack.append(p)
-    return leaves
+    return seen
 
 
 def _as_float(v: object) -> float:
