@@ -14,6 +14,7 @@ Every parameter and every z/a node carries its label (``w^2_{13}``, ``b^2_1``, `
 from __future__ import annotations
 
 import math
+import operator
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -55,9 +56,24 @@ def _sup(n: int) -> str:
     return str(n) if n < 10 else "{" + str(n) + "}"
 
 
+def _size(n: object, what: str) -> int:
+    """A layer size: a positive whole number (numpy integers welcome, bools not)."""
+    try:
+        if isinstance(n, bool):
+            raise TypeError
+        n = operator.index(n)
+    except TypeError:
+        raise ValueError(f"{what} must be a positive int, got {n!r}") from None
+    if n < 1:
+        raise ValueError(f"{what} must be a positive int, got {n!r}")
+    return n
+
+
 def _make_rng(seed: int | None, rng: random.Random | None) -> random.Random:
     if rng is not None and seed is not None:
         raise ValueError("give either seed= or rng=, not both")
+    if seed is not None and not isinstance(seed, (int, float, str, bytes)):
+        seed = operator.index(seed)  # numpy integers
     if rng is not None:
         if not isinstance(rng, random.Random):
             raise TypeError(f"rng must be a random.Random, got {type(rng).__name__}")
@@ -93,8 +109,7 @@ class Neuron(Module):
         layer: int = 2,
         index: int = 1,
     ) -> None:
-        if not isinstance(nin, int) or isinstance(nin, bool) or nin < 1:
-            raise ValueError(f"Neuron: nin must be a positive int, got {nin!r}")
+        nin = _size(nin, "Neuron: nin")
         self.activation = _activation(activation)
         self._act = ACTIVATIONS[activation]
         rng = _make_rng(seed, rng)
@@ -145,8 +160,7 @@ class Layer(Module):
         rng: random.Random | None = None,
         layer: int = 2,
     ) -> None:
-        if not isinstance(nout, int) or isinstance(nout, bool) or nout < 1:
-            raise ValueError(f"Layer: nout must be a positive int, got {nout!r}")
+        nin, nout = _size(nin, "Layer: nin"), _size(nout, "Layer: nout")
         rng = _make_rng(seed, rng)
         self.neurons = [
             Neuron(nin, activation, rng=rng, layer=layer, index=j) for j in range(1, nout + 1)
@@ -215,9 +229,8 @@ class MLP(Module):
         seed: int | None = None,
         rng: random.Random | None = None,
     ) -> None:
-        if not isinstance(nin, int) or isinstance(nin, bool) or nin < 1:
-            raise ValueError(f"MLP: nin must be a positive int, got {nin!r}")
-        nouts = list(nouts)
+        nin = _size(nin, "MLP: nin")
+        nouts = [_size(n, "MLP: each layer size in nouts") for n in nouts]
         if not nouts:
             raise ValueError("MLP: nouts must list at least one layer size, got []")
         self.activation = _activation(activation)
