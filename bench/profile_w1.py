@@ -22,30 +22,8 @@ import statistics
 import time
 
 from .data import initial_weights, two_moons
+from .timing import GcClock
 from .w1_step import ALPHA, LR, Microgrid
-
-
-class GcClock:
-    """Total seconds spent inside garbage collections while installed."""
-
-    def __init__(self) -> None:
-        self.total = 0.0
-        self.count = 0
-        self._t0 = 0.0
-
-    def __call__(self, phase: str, info: dict) -> None:
-        if phase == "start":
-            self._t0 = time.perf_counter()
-        else:
-            self.total += time.perf_counter() - self._t0
-            self.count += 1
-
-    def __enter__(self) -> GcClock:
-        gc.callbacks.append(self)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        gc.callbacks.remove(self)
 
 
 def staged_step(eng: Microgrid, clock: GcClock) -> dict[str, tuple[float, float]]:

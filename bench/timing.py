@@ -40,6 +40,30 @@ def interleaved(
     return {name: statistics.median(ts) for name, ts in times.items()}
 
 
+class GcClock:
+    """Total seconds spent inside garbage collections while installed (a ``gc.callbacks``
+    entry: it observes the collector, it does not change it)."""
+
+    def __init__(self) -> None:
+        self.total = 0.0
+        self.count = 0
+        self._t0 = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._t0 = time.perf_counter()
+        else:
+            self.total += time.perf_counter() - self._t0
+            self.count += 1
+
+    def __enter__(self) -> GcClock:
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        gc.callbacks.remove(self)
+
+
 def without_gc(fn: Callable[[], object]) -> Callable[[], object]:
     """``fn`` with the cyclic garbage collector switched off for the call, then restored."""
 

@@ -18,6 +18,8 @@ import statistics
 import sys
 import time
 
+from .timing import GcClock
+
 C_MUL = 1.000001  # ∂y/∂x = C_MUL^steps stays near e even for 10⁶ steps
 
 
@@ -62,20 +64,22 @@ def build_chain(Value, op: str, steps: int, tanh=None):
     return x, y
 
 
-def run_microgrid(op: str, nodes: int) -> tuple[float, float, float]:
-    """(forward seconds, backward seconds, ∂y/∂x) for one chain of ``nodes`` Value objects."""
+def run_microgrid(op: str, nodes: int) -> tuple[float, float, float, float]:
+    """(forward s, backward s, ∂y/∂x, s spent in the garbage collector) for one chain of
+    ``nodes`` Value objects."""
     from microgrid import Value
 
     steps = nodes // OPS[op][0]
     gc.collect()
-    t0 = time.perf_counter()
-    x, y = build_chain(Value, op, steps)
-    t1 = time.perf_counter()
-    y.backward()
-    t2 = time.perf_counter()
+    with GcClock() as clock:
+        t0 = time.perf_counter()
+        x, y = build_chain(Value, op, steps)
+        t1 = time.perf_counter()
+        y.backward()
+        t2 = time.perf_counter()
     g = x.grad
     del x, y  # freeing the graph is not timed
-    return t1 - t0, t2 - t1, g
+    return t1 - t0, t2 - t1, g, clock.total
 
 
 def run_micrograd(op: str, nodes: int) -> tuple[float, float | None, float | None]:
@@ -129,12 +133,14 @@ def measure(engine: str, op: str, nodes: int, rounds: int) -> dict:
     ]
     per_step = 1 if engine == "PyTorch scalars" else OPS[op][0]
     steps = nodes // per_step
-    fwd, bwd = [], []
+    fwd, bwd, in_gc = [], [], []
     for r in range(rounds):
         try:
-            f, b, g = runner(op, nodes)
+            f, b, g, *gc_s = runner(op, nodes)
         except NotImplementedError as e:
             return {"status": f"n/a ({e})"}
+        except ImportError as e:
+            return {"status": f"not installed ({e.name})"}
         if b is None:
             return {"status": f"RecursionError (limit {sys.getrecursionlimit()})", "fwd": f}
         if r == 0:
@@ -145,5 +151,8 @@ def measure(engine: str, op: str, nodes: int, rounds: int) -> dict:
                 )
         fwd.append(f)
         bwd.append(b)
+        in_gc += gc_s
     f, b = statistics.median(fwd), statistics.median(bwd)
-    return {"status": "ok", "fwd": f, "bwd": b, "total": f + b, "steps": steps, "nodes": nodes}
+    gc_s = statistics.median(in_gc) if in_gc else None
+    return {"status": "ok", "fwd": f, "bwd": b, "total": f + b, "steps": steps, "nodes": nodes,
+            "gc": gc_s}

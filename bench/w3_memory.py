@@ -20,7 +20,10 @@ def measure(engine: str, op: str, nodes: int = 200_000) -> dict:
     if engine == "microgrid":
         from microgrid import Value
     else:
-        from micrograd.engine import Value
+        try:
+            from micrograd.engine import Value
+        except ImportError:
+            return {"status": "not installed (micrograd)"}
 
         if op == "y = y.tanh()":
             return {"status": "n/a (micrograd 0.1.0 has no tanh)"}

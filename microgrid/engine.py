@@ -46,7 +46,7 @@ def _check_real(x: object, where: str) -> float:
         try:
             f = float(x)
         except OverflowError:
-            raise ValueError(f"{where}: {x!r} is too large for a float") from None
+            raise OverflowError(f"{where}: {x!r} is too large for a float") from None
         if math.isfinite(f):
             return f
         raise ValueError(
@@ -264,10 +264,13 @@ class Value:
         self.grad += grad
 
         # Pass 2: the chain rule, from the root down: parent.grad += ∂node/∂parent · node.grad.
+        # A node whose gradient is exactly 0 (a dead ReLU, a saturated σ) passes nothing on:
+        # skipping it is faster, and 0·∞ from an overflowed local gradient never becomes NaN.
         for node in reversed(order):
             g = node.grad
-            for p, local in zip(node.parents, node.local_grads):
-                p.grad += local * g
+            if g:
+                for p, local in zip(node.parents, node.local_grads):
+                    p.grad += local * g
 
     def zero_grad(self) -> None:
         """Set ``grad`` of this node and every node it depends on to 0.0."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import operator
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from .engine import Value, _check_real, _dot
@@ -230,6 +230,10 @@ class MLP(Module):
         rng: random.Random | None = None,
     ) -> None:
         nin = _size(nin, "MLP: nin")
+        if not isinstance(nouts, Iterable):
+            raise ValueError(
+                f"MLP: nouts must be a list of layer sizes, e.g. [16, 1]; got {nouts!r}"
+            )
         nouts = [_size(n, "MLP: each layer size in nouts") for n in nouts]
         if not nouts:
             raise ValueError("MLP: nouts must list at least one layer size, got []")

@@ -12,7 +12,7 @@ import random
 import pytest
 
 import microgrid
-from microgrid import MLP, GradcheckError, Layer, Neuron, Value, gradcheck
+from microgrid import MLP, GradcheckError, Layer, Neuron, Value, backprop, gradcheck
 
 NON_REAL = {
     "str": "1.0",
@@ -372,3 +372,73 @@ def test_gradcheck_of_a_wrong_gradient_names_the_input():
 
     with pytest.raises(GradcheckError, match=r"input 0 \(x0 = 1.5\)"):
         gradcheck(wrong, [1.5])
+
+
+# ============================================================================ backprop (closed form)
+W23 = [[[0.1, 0.2], [0.3, -0.4], [0.5, 0.6]], [[0.1, 0.2, 0.3]]]  # a 2-3-1 network
+B23 = [[0.0, 0.0, 0.0], [0.0]]
+
+
+@pytest.mark.parametrize(
+    "W, B, x, y, message",
+    [
+        (W23, B23, [1.0], [1.0], r"layer 2: W\[0\]\[0\] has 2 weights, expected 1"),
+        (W23, B23, [1.0, 2.0], [1.0, 0.0], "y: expected 1 targets"),
+        (W23, B23[:1], [1.0, 2.0], [1.0], "B: expected 2 layers of biases"),
+        (W23, [[0.0, 0.0], [0.0]], [1.0, 2.0], [1.0], r"layer 2: B\[0\] has 2 biases, expected 3"),
+        ([W23[0], [[0.1, 0.2]]], B23, [1.0, 2.0], [1.0], r"layer 3: W\[1\]\[0\] has 2 weights"),
+        ([], [], [1.0, 2.0], [1.0], "W: expected at least one layer"),
+        (W23, B23, "ab", [1.0], "x: expected a sequence, got str"),
+    ],
+    ids=["x", "y", "B-layers", "B-row", "W-row", "W-empty", "x-str"],
+)
+def test_backprop_shape_mismatch_is_a_value_error_naming_the_layer(W, B, x, y, message):
+    with pytest.raises(ValueError, match=message):
+        backprop.backprop(W, B, x, y)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"activation": "softmax"}, "unknown activation 'softmax'; valid activations are"),
+        ({"output_activation": "x"}, r"unknown activation 'x'.*\(output_activation\)"),
+        ({"cost": "mse"}, "unknown cost 'mse'; valid costs are 'quadratic', 'cross_entropy'"),
+    ],
+    ids=["activation", "output_activation", "cost"],
+)
+def test_backprop_unknown_name_is_a_value_error_listing_the_valid_ones(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        backprop.backprop(W23, B23, [1.0, 2.0], [1.0], **kwargs)
+
+
+def test_backprop_non_finite_or_non_real_numbers_are_rejected_naming_the_place():
+    with pytest.raises(ValueError, match=r"x\[1\]: got nan"):
+        backprop.backprop(W23, B23, [1.0, math.nan], [1.0])
+    with pytest.raises(TypeError, match=r"W\[1\]\[0\]\[2\]: expected a real number, got str"):
+        backprop.backprop([W23[0], [[0.1, 0.2, "0.3"]]], B23, [1.0, 2.0], [1.0])
+
+
+def test_backprop_forward_overflow_is_a_value_error_naming_the_layer():
+    W = [[[1e300, 1e300], [0.0, 0.0], [0.0, 0.0]], W23[1]]
+    with pytest.raises(ValueError, match="layer 2: the forward pass overflowed"):
+        backprop.backprop(W, B23, [1e10, 1.0], [1.0])
+
+
+def test_backprop_cross_entropy_target_outside_0_1_is_a_value_error():
+    with pytest.raises(ValueError, match=r"target y_1 = 2.0; binary targets must be in \[0, 1\]"):
+        backprop.backprop(W23, B23, [1.0, 2.0], [2.0], cost="cross_entropy")
+
+
+def test_backprop_batch_with_unequal_inputs_and_targets_is_a_value_error():
+    with pytest.raises(ValueError, match="1 inputs but 2 targets"):
+        backprop.backprop_batch(W23, B23, [[1.0, 2.0]], [[1.0], [0.0]])
+    with pytest.raises(ValueError, match="example 1: layer 2"):
+        backprop.backprop_batch(W23, B23, [[1.0, 2.0], [1.0]], [[1.0], [0.0]])
+
+
+def test_explain_of_a_position_outside_the_network_is_a_value_error_with_the_range():
+    r = backprop.backprop(W23, B23, [1.0, 2.0], [1.0])
+    with pytest.raises(ValueError, match=r"layer = 5 is not a document layer.*2 … 3"):
+        backprop.explain(r, 5, 1)
+    with pytest.raises(ValueError, match=r"k = 9 is not a neuron of layer 1"):
+        backprop.explain(r, 2, 1, 9)

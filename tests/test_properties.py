@@ -20,13 +20,14 @@ thousands.
 from __future__ import annotations
 
 import math
+import random
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import microgrid
-from microgrid import Value
+from microgrid import MLP, Value, backprop
 
 FD_EPS = 1e-6
 FD_ATOL, FD_RTOL = 1e-6, 1e-5
@@ -473,3 +474,55 @@ def test_second_backward_doubles_leaves_and_keeps_interior_gradients(x, y):
     first = (a.grad, b.grad, z.grad)
     out.backward()
     assert (a.grad, b.grad, z.grad) == (2 * first[0], 2 * first[1], first[2])
+
+
+# ---------------------------------------------------------------------------- random networks
+ACTS = ["sigmoid", "tanh", "relu", "linear"]
+network_strategy = st.fixed_dictionaries(
+    {
+        "nin": st.integers(1, 4),
+        "nouts": st.lists(st.integers(1, 5), min_size=1, max_size=4),
+        "activation": st.sampled_from(ACTS),
+        "output_activation": st.sampled_from(ACTS),
+        "cost": st.sampled_from(["quadratic", "cross_entropy"]),
+        "seed": st.integers(0, 2**32 - 1),
+    }
+)
+CLOSED_FORM_TOL = 1e-10
+
+
+def _engine_cost(a: list[Value], y: list[float], cost: str) -> Value:
+    """C for one example, built from engine operations (not from microgrid.losses)."""
+    if cost == "quadratic":  # C = ½ Σ_j (y_j − a_j)²
+        return 0.5 * microgrid.sum([(yj - aj) ** 2 for aj, yj in zip(a, y, strict=True)])
+    # binary cross-entropy: C = −Σ_j [y_j ln a_j + (1 − y_j) ln(1 − a_j)]
+    return -microgrid.sum(
+        [yj * aj.log() + (1 - yj) * (1 - aj).log() for aj, yj in zip(a, y, strict=True)]
+    )
+
+
+@settings(max_examples=100, deadline=None)
+@given(network_strategy)
+def test_random_network_node_gradients_equal_the_closed_form_bp1_to_bp4(net):
+    rng = random.Random(net["seed"])
+    out_act = "sigmoid" if net["cost"] == "cross_entropy" else net["output_activation"]
+    mlp = MLP(net["nin"], net["nouts"], net["activation"], out_act, rng=rng)
+    W = [[[rng.uniform(-2, 2) for _ in n.w] for n in layer.neurons] for layer in mlp.layers]
+    B = [[rng.uniform(-1, 1) for _ in layer.neurons] for layer in mlp.layers]
+    mlp.load_weights(W, B)
+    x = [rng.uniform(-2, 2) for _ in range(net["nin"])]
+    y = [rng.uniform(0, 1) for _ in range(net["nouts"][-1])]
+
+    trace = mlp.trace(x)
+    _engine_cost(trace.a[-1], y, net["cost"]).backward()
+    r = backprop.backprop(W, B, x, y, net["activation"], net["cost"], out_act)
+
+    def close(ours: float, theirs: float) -> bool:
+        return abs(ours - theirs) <= CLOSED_FORM_TOL * (1 + abs(theirs))
+
+    for i, layer in enumerate(mlp.layers):
+        for j, neuron in enumerate(layer.neurons):
+            assert close(trace.z[i][j].grad, r.delta[i][j]), f"δ of layer {i + 2}, neuron {j + 1}"
+            assert close(neuron.b.grad, r.grad_b[i][j]), f"BP3 at layer {i + 2}, neuron {j + 1}"
+            for k, w in enumerate(neuron.w):
+                assert close(w.grad, r.grad_w[i][j][k]), f"BP4 at w^{i + 2}_{j + 1}{k + 1}"
