@@ -52,6 +52,11 @@ class Drawing(graphviz.Digraph):
     SVG output has its superscripts and subscripts moved into place (see `_place_scripts`).
     """
 
+    n_values = 0  # how many values draw_dot drew
+
+    def __repr__(self) -> str:  # stable, so saved notebook outputs do not change run to run
+        return f"<microgrid Drawing of {self.n_values} values; .source is its DOT text>"
+
     def pipe(self, format: str | None = None, *args: Any, **kwargs: Any) -> Any:
         try:
             out = super().pipe(format, *args, **kwargs)
@@ -280,6 +285,7 @@ def draw_dot(
         node_attr={"fontname": "Times", "fontsize": "14"},
         edge_attr={"arrowsize": "0.7", "color": "#555555"},
     )
+    dot.n_values = len(values)
     groups: dict[int | None, list[tuple[str, dict[str, str]]]] = {}
     edges: list[tuple[str, str, dict[str, str]]] = []
 
@@ -368,5 +374,7 @@ def render(
         raise
     except graphviz.ExecutableNotFound as e:
         raise GraphvizNotInstalled() from e
+    if format == "svg" and not isinstance(graph, Drawing):  # a Drawing has done this already
+        data = _place_scripts(data.decode("utf-8")).encode("utf-8")
     path.write_bytes(data)
     return path

@@ -6,13 +6,32 @@ documented value — never a silent NaN, a hang, or a half-written file.
 
 from __future__ import annotations
 
+import json
 import math
 import random
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tracemalloc
 
 import pytest
 
 import microgrid
-from microgrid import MLP, GradcheckError, Layer, Neuron, Value, backprop, gradcheck
+import microgrid.io
+from microgrid import (
+    MLP,
+    GradcheckError,
+    Layer,
+    Neuron,
+    Value,
+    backprop,
+    data,
+    gradcheck,
+    losses,
+    optim,
+)
 
 NON_REAL = {
     "str": "1.0",
@@ -128,6 +147,21 @@ def test_negative_base_to_an_integer_power_is_allowed():
 def test_zero_to_a_power_below_one_is_a_zero_division_error(n):
     with pytest.raises(ZeroDivisionError, match="infinite derivative"):
         Value(0.0) ** n
+
+
+def test_zero_to_the_power_zero_is_one_with_gradient_zero():
+    x = Value(0.0)
+    y = x**0
+    y.backward()
+    assert (y.data, x.grad) == (1.0, 0.0)
+
+
+@pytest.mark.parametrize("f", ["relu", "abs"])
+def test_relu_and_abs_at_exactly_zero_have_gradient_zero_as_in_pytorch(f):
+    x = Value(0.0)
+    y = getattr(x, f)()
+    y.backward()
+    assert (y.data, x.grad) == (0.0, 0.0)
 
 
 @pytest.mark.parametrize("base", [0.0, -1.0])
@@ -374,7 +408,7 @@ def test_gradcheck_of_a_wrong_gradient_names_the_input():
         gradcheck(wrong, [1.5])
 
 
-# ============================================================================ backprop (closed form)
+# ======================================================================= backprop (closed form)
 W23 = [[[0.1, 0.2], [0.3, -0.4], [0.5, 0.6]], [[0.1, 0.2, 0.3]]]  # a 2-3-1 network
 B23 = [[0.0, 0.0, 0.0], [0.0]]
 
@@ -442,3 +476,465 @@ def test_explain_of_a_position_outside_the_network_is_a_value_error_with_the_ran
         backprop.explain(r, 5, 1)
     with pytest.raises(ValueError, match=r"k = 9 is not a neuron of layer 1"):
         backprop.explain(r, 2, 1, 9)
+
+
+# ============================================================================ losses
+OUT2 = [0.3, 0.6]
+
+
+@pytest.mark.parametrize(
+    "loss, outputs, targets, message",
+    [
+        ("quadratic", OUT2, [1.0], "quadratic: 2 outputs but 1 targets"),
+        ("quadratic", [[0.3], [0.6]], [1.0, 0.0], "quadratic: outputs have shape rows of sizes"),
+        ("mse", OUT2, [1.0, 0.0, 1.0], "mse: 2 outputs but 3 targets"),
+        ("binary_cross_entropy", OUT2, [1.0], "binary_cross_entropy: 2 outputs but 1 targets"),
+        ("hinge", OUT2, [1.0, 1.0, -1.0], "hinge: 2 outputs but 3 targets"),
+    ],
+    ids=["quadratic", "quadratic-rows", "mse", "binary_cross_entropy", "hinge"],
+)
+def test_loss_with_outputs_and_targets_of_different_sizes_is_a_value_error(
+    loss, outputs, targets, message
+):
+    with pytest.raises(ValueError, match=message):
+        getattr(losses, loss)(outputs, targets)
+
+
+def test_loss_of_no_outputs_is_a_value_error():
+    with pytest.raises(ValueError, match="quadratic: got no outputs"):
+        losses.quadratic([], [])
+
+
+def test_loss_target_that_is_not_a_finite_real_number_is_rejected():
+    with pytest.raises(TypeError, match=r"quadratic: targets\[0\]: expected a real number"):
+        losses.quadratic(OUT2, ["1", 0.0])
+    with pytest.raises(ValueError, match=r"mse: targets\[0\]: got nan"):
+        losses.mse(OUT2, [math.nan, 0.0])
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: losses.binary_cross_entropy([Value(1.5)], [1]), r"probability \[0\] is 1.5"),
+        (lambda: losses.binary_cross_entropy([Value(0.0)], [1]), "loss is infinite"),
+        (lambda: losses.binary_cross_entropy([Value(0.5)], [2]), r"labels must lie in \[0, 1\]"),
+        (lambda: losses.binary_cross_entropy_with_logits([Value(1.0)], [-1]), r"in \[0, 1\]"),
+        (lambda: losses.hinge([Value(1.0)], [2]), r"labels must be −1/\+1"),
+        (lambda: losses.hinge([Value(1.0), Value(2.0)], [0, -1]), "labels mix 0 and −1"),
+        (lambda: losses.softmax_cross_entropy([[1.0, 2.0]], [2]), "class index must be an int"),
+        (lambda: losses.softmax_cross_entropy([[1.0, 2.0]], [1.0]), "class index must be an int"),
+        (lambda: losses.softmax_cross_entropy([[1.0]], [0]), "need at least 2 classes"),
+    ],
+    ids=["bce-p-above-1", "bce-p-exactly-0", "bce-label-2", "bce-logits-label-minus-1",
+         "hinge-label-2", "hinge-mixed-labels", "softmax-class-out-of-range",
+         "softmax-class-float", "softmax-one-class"],
+)
+def test_loss_label_or_probability_outside_its_domain_is_a_value_error(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+@pytest.mark.parametrize(
+    "logits, targets, message",
+    [
+        ([[1.0, 2.0], [1.0, 2.0, 3.0]], [0, 1], "logits.0. has 2 classes but logits.1. has 3"),
+        ([[1.0, 2.0]], [0, 1], "1 rows of logits but 2 targets"),
+        ([1.0, 2.0], [0, 1], r"logits\[0\] must be a list of K class scores"),
+    ],
+    ids=["ragged", "count", "flat"],
+)
+def test_softmax_cross_entropy_shape_mismatch_is_a_value_error(logits, targets, message):
+    with pytest.raises(ValueError, match=message):
+        losses.softmax_cross_entropy(logits, targets)
+
+
+@pytest.mark.parametrize(
+    "call, expected",
+    [
+        (lambda: losses.binary_cross_entropy_with_logits([Value(1e300)], [1]), 0.0),
+        (lambda: losses.binary_cross_entropy_with_logits([Value(-1e300)], [1]), 1e300),
+        (lambda: losses.softmax_cross_entropy([[1e300, -1e300]], [1]), 2e300),
+        (lambda: losses.softmax_cross_entropy([[1000.0, 0.0]], [0]), 0.0),
+    ],
+    ids=["bce-logits-huge-right", "bce-logits-huge-wrong", "softmax-huge-wrong",
+         "softmax-large-right"],
+)
+def test_stable_losses_at_huge_scores_are_finite_and_backpropagate(call, expected):
+    loss = call()
+    loss.backward()
+    assert loss.data == pytest.approx(expected)
+
+
+def test_unknown_loss_name_is_an_attribute_error_naming_it():
+    with pytest.raises(AttributeError, match="huber"):
+        losses.huber  # noqa: B018
+
+
+# ============================================================================ optimizers
+def _params():
+    return MLP(2, [1], seed=0).parameters()
+
+
+@pytest.mark.parametrize(
+    "make, error, message",
+    [
+        (lambda p: optim.SGD([]), ValueError, "empty parameter list"),
+        (lambda p: optim.SGD(p[0]), TypeError, "got one Value"),
+        (lambda p: optim.SGD([p[0], p[0]]), ValueError, "appears more than once"),
+        (lambda p: optim.SGD([1.0]), TypeError, r"params\[0\] is float, not a Value"),
+        (lambda p: optim.SGD(p, lr=-1), ValueError, "lr must be > 0"),
+        (lambda p: optim.SGD(p, lr=math.nan), ValueError, "lr must be finite"),
+        (lambda p: optim.SGD(p, momentum=1.0), ValueError, r"momentum must be in \[0, 1\)"),
+        (lambda p: optim.Adam(p, betas=(0.9,)), ValueError, "betas must be a pair"),
+        (lambda p: optim.Adam(p, betas=(0.9, 1.0)), ValueError, r"betas\[1\] must be in"),
+    ],
+    ids=["empty", "one-value", "duplicate", "not-values", "negative-lr", "nan-lr",
+         "momentum-1", "one-beta", "beta-1"],
+)
+def test_optimizer_with_bad_parameters_or_hyperparameters_is_an_error(make, error, message):
+    with pytest.raises(error, match=message):
+        make(_params())
+
+
+@pytest.mark.parametrize("opt", ["SGD", "Adam"])
+def test_optimizer_step_with_a_nan_gradient_raises_and_changes_nothing(opt):
+    p = _params()
+    before = [q.data for q in p]
+    o = getattr(optim, opt)(p)
+    p[1].grad = math.nan
+    with pytest.raises(ValueError, match=r"params\[1\] .* has gradient nan"):
+        o.step()
+    assert [q.data for q in p] == before
+
+
+def test_sgd_step_that_would_overflow_raises_and_changes_nothing():
+    p = _params()
+    before = [q.data for q in p]
+    o = optim.SGD(p, lr=1e300)
+    p[0].grad = -1e300
+    with pytest.raises(ValueError, match="learning rate is probably too large"):
+        o.step()
+    assert [q.data for q in p] == before
+
+
+# ============================================================================ data
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: data.make_moons(1), "n must be an int ≥ 2"),
+        (lambda: data.make_moons(10, noise=-1), "noise must be a finite number ≥ 0"),
+        (lambda: data.make_moons(10, noise=math.nan), "noise must be a finite number ≥ 0"),
+        (lambda: data.make_xor(10, seed="a"), "seed must be an int or None"),
+        (lambda: data.make_circles(10, factor=2), r"factor must be a number in \(0, 1\)"),
+        (lambda: data.make_blobs(10, k=0), "k must be an int in 1..n"),
+        (lambda: data.make_blobs(10, radius=0), "radius must be a number > 0"),
+    ],
+    ids=["n-1", "negative-noise", "nan-noise", "seed-str", "circles-factor", "blobs-k-0",
+         "blobs-radius-0"],
+)
+def test_dataset_with_bad_arguments_is_a_value_error_naming_the_argument(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+# ============================================================================ model files
+@pytest.fixture
+def model_file(tmp_path):
+    """A good model file, and the model it holds."""
+    mlp = MLP(2, [3, 1], seed=0)
+    path = tmp_path / "model.json"
+    mlp.save(str(path))
+    return path, mlp
+
+
+def _edited(path, edit) -> str:
+    doc = json.loads(path.read_text())
+    edit(doc)
+    path.write_text(json.dumps(doc))
+    return str(path)
+
+
+def _replace_first_weight(path, text: str) -> str:
+    doc = json.loads(path.read_text())
+    first = json.dumps(doc["weights"][0][0][0])
+    path.write_text(path.read_text().replace(first, text, 1))
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    "corrupt, message",
+    [
+        (lambda p: p.write_text(p.read_text()[:50]), "not valid JSON .truncated or corrupted"),
+        (lambda p: p.write_text(""), "not valid JSON .truncated or corrupted"),
+        (lambda p: p.write_bytes(b"\xff\xfe\x00garbage"), "not UTF-8 text"),
+        (lambda p: p.write_text("[1, 2]"), "expected a JSON object at the top level, got an array"),
+        (lambda p: p.write_text("[" * 100_000 + "]" * 100_000), "JSON nested too deeply"),
+        (lambda p: p.write_text('{"a":' * 100_000 + "1" + "}" * 100_000), "nested too deeply"),
+    ],
+    ids=["truncated", "empty", "not-utf8", "not-an-object", "deep-arrays", "deep-objects"],
+)
+def test_corrupted_model_file_is_a_value_error_saying_what_is_wrong(model_file, corrupt, message):
+    path, _ = model_file
+    corrupt(path)
+    with pytest.raises(ValueError, match=message):
+        MLP.load(str(path))
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda d: d.update(format="pickle"), "not a microgrid model: 'format' is 'pickle'"),
+        (lambda d: d.update(version=2), "unsupported version 2; this microgrid reads version 1"),
+        (lambda d: d.update(version="1"), "unsupported version '1'"),
+        (lambda d: d.pop("weights"), "missing field 'weights'"),
+        (lambda d: d.update(weights="abc"), "weights must be an array, got a string"),
+        (lambda d: d["weights"][0][0].__setitem__(0, None), r"weights\[0\]\[0\]\[0\] must be a "
+         "number, got null"),
+        (lambda d: d["weights"][0][0].__setitem__(0, "0.5"), "must be a number, got a string"),
+        (lambda d: d["weights"][0][0].__setitem__(0, True), "must be a number, got a boolean"),
+        (lambda d: d["architecture"].update(nouts="3,1"), "nouts must be an array, got a string"),
+        (lambda d: d["architecture"].update(nouts=[0, 1]), r"nouts\[0\] must be a positive int"),
+        (lambda d: d["architecture"].update(activation="gelu"), "activation is 'gelu'; valid"),
+        (lambda d: d["weights"][0].append([0, 0]), r"weights\[0\] has 4 rows .*needs 3"),
+        (lambda d: d["weights"][1][0].pop(), r"weights\[1\]\[0\] has 2 weights .*needs 3"),
+        (lambda d: d.update(metadata=[1]), "metadata must be a JSON object, got an array"),
+    ],
+    ids=["format", "version-2", "version-str", "missing-field", "weights-str", "weight-null",
+         "weight-str", "weight-bool", "nouts-str", "nouts-0", "unknown-activation",
+         "extra-row", "short-row", "metadata-array"],
+)
+def test_wrong_version_or_wrong_types_in_a_model_file_is_a_value_error(model_file, edit, message):
+    path, _ = model_file
+    with pytest.raises(ValueError, match=message):
+        MLP.load(_edited(path, edit))
+
+
+@pytest.mark.parametrize(
+    "number, message",
+    [("NaN", "NaN is not a valid number"), ("1e999", "is inf; weights must be finite"),
+     ("9" * 5000, "not a valid model file")],
+    ids=["NaN", "1e999", "5000-digit-int"],
+)
+def test_non_finite_or_absurd_numbers_in_a_model_file_are_a_value_error(model_file, number,
+                                                                        message):
+    path, _ = model_file
+    with pytest.raises(ValueError, match=message):
+        MLP.load(_replace_first_weight(path, number))
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (lambda d: d["architecture"].update(nin=10**12), "but the architecture needs 10{12}"),
+        (lambda d: d["architecture"].update(nouts=[10**9, 1]), "the architecture needs 10{9}"),
+    ],
+    ids=["nin-1e12", "layer-1e9"],
+)
+def test_model_file_claiming_huge_sizes_is_refused_before_allocating(model_file, edit, message):
+    path, _ = model_file
+    good_peak = _peak_memory(MLP.load, str(path))
+    bad = _edited(path, edit)
+    with pytest.raises(ValueError, match=message):
+        MLP.load(bad)
+    bad_peak = _peak_memory(MLP.load, bad)
+    assert bad_peak < good_peak + 1024 * 1024  # no more than loading the real thing
+
+
+def _peak_memory(f, *args) -> int:
+    """Peak bytes allocated while f(*args) runs (a ValueError from it is fine)."""
+    tracemalloc.start()
+    try:
+        try:
+            f(*args)
+        except ValueError:
+            pass
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_loading_a_small_model_file_needs_memory_in_proportion_to_its_size(model_file):
+    path, _ = model_file
+    assert path.stat().st_size < 1024
+    assert _peak_memory(MLP.load, str(path)) < 1024 * 1024
+
+
+def test_model_file_larger_than_the_limit_is_refused_without_reading_it(tmp_path):
+    path = tmp_path / "huge.json"
+    with open(path, "wb") as f:
+        f.truncate(microgrid.io.MAX_BYTES + 1)  # sparse: no disk space, no time
+    with pytest.raises(ValueError, match="more than the limit"):
+        MLP.load(str(path))
+
+
+def test_missing_model_file_is_a_file_not_found_error(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        MLP.load(str(tmp_path / "nope.json"))
+
+
+def _files(directory) -> list[str]:
+    return sorted(p.name for p in directory.iterdir())
+
+
+def test_saving_a_model_with_nan_weights_is_a_value_error_and_keeps_the_old_file(model_file):
+    path, old = model_file
+    before = path.read_bytes()
+    broken = MLP(2, [3, 1], seed=5)
+    broken.parameters()[0].data = math.nan  # only possible by writing .data directly
+    with pytest.raises(ValueError, match="cannot be saved"):
+        broken.save(str(path))
+    assert path.read_bytes() == before
+    assert _files(path.parent) == ["model.json"]
+
+
+def test_saving_unserialisable_metadata_is_a_type_error_and_keeps_the_old_file(model_file):
+    path, old = model_file
+    before = path.read_bytes()
+    with pytest.raises(TypeError, match="metadata is not JSON-serialisable"):
+        microgrid.io.save_mlp(old, str(path), metadata={"when": object()})
+    assert path.read_bytes() == before
+    assert _files(path.parent) == ["model.json"]
+
+
+_SAVE_UNDER_A_FILE_SIZE_LIMIT = """
+import resource, signal, sys
+from microgrid import MLP
+big = MLP(2, [64, 64, 1], seed=1)  # ~90 KB of JSON
+# Crossing the limit sends SIGXFSZ: by default it kills the process on the spot; ignored (as
+# Python does at start-up), the write fails with EFBIG instead.
+signal.signal(signal.SIGXFSZ, signal.SIG_DFL if sys.argv[2] == "kill" else signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))  # no file may grow past 4 KB
+big.save(sys.argv[1])
+"""
+
+
+def _save_interrupted(path, how: str) -> subprocess.CompletedProcess:
+    pytest.importorskip("resource")  # POSIX
+    return subprocess.run(
+        [sys.executable, "-c", _SAVE_UNDER_A_FILE_SIZE_LIMIT, str(path), how],
+        cwd=path.parent, capture_output=True, text=True, timeout=60,
+    )
+
+
+def test_a_save_killed_half_way_leaves_the_old_file_intact(model_file):
+    path, old = model_file
+    done = _save_interrupted(path, "kill")
+    assert done.returncode == -signal.SIGXFSZ  # the process died in the middle of the write
+    assert MLP.load(str(path)).weights() == old.weights()
+
+
+def test_a_save_failing_half_way_leaves_the_old_file_intact_and_no_temporary_file(model_file):
+    path, old = model_file
+    done = _save_interrupted(path, "error")
+    assert done.returncode == 1 and "File too large" in done.stderr
+    assert MLP.load(str(path)).weights() == old.weights()
+    assert _files(path.parent) == ["model.json"]
+
+
+# ============================================================================ drawing
+def test_drawing_a_graph_past_max_nodes_is_a_value_error_suggesting_a_sub_graph():
+    root = microgrid.sum([Value(float(i)) * Value(2.0) for i in range(10)])
+    with pytest.raises(ValueError, match=r"31 values, more than max_nodes=30.*sub-graph.*"
+                       r"max_nodes=31"):
+        microgrid.draw_dot(root, max_nodes=30)
+
+
+@pytest.mark.parametrize("bad", [0, -1, 2.5, True], ids=["0", "negative", "float", "bool"])
+def test_drawing_with_a_bad_max_nodes_is_a_value_error(bad):
+    with pytest.raises(ValueError, match="max_nodes must be a positive int or None"):
+        microgrid.draw_dot(Value(1.0) * 2, max_nodes=bad)
+
+
+def test_drawing_something_that_is_not_a_value_is_a_type_error():
+    with pytest.raises(TypeError, match="root must be a microgrid Value, got float"):
+        microgrid.draw_dot(3.0)
+
+
+HOSTILE_LABEL = '</TD>"];evil [label="x" shape=box]; a -> b <B>&amp;\\ \n'
+
+
+def _hostile_graph():
+    x = Value(1.0, label='a"b<c>&d\\e]{}|')
+    y = (x * 2).tanh()
+    y.label = HOSTILE_LABEL
+    return y
+
+
+def test_labels_with_dot_and_html_metacharacters_are_escaped_in_the_dot_source():
+    source = microgrid.draw_dot(_hostile_graph()).source
+    assert "evil" in source  # the text is there ...
+    for raw in ('"];evil', "<c>", "</TD>\"", "&d"):
+        assert raw not in source  # ... but never as live DOT or HTML
+    assert "&lt;/TD&gt;&quot;];evil" in source
+    assert "&amp;amp;" in source  # a literal "&amp;" in a label shows as "&amp;", not "&"
+
+
+def test_labels_with_dot_and_html_metacharacters_cannot_add_nodes_to_the_rendered_graph():
+    if shutil.which("dot") is None:
+        pytest.skip("needs the Graphviz dot program (CI installs it)")
+    drawing = microgrid.draw_dot(_hostile_graph())
+    declared = set(re.findall(r"^\t(v\d+(?:_op)?) \[", drawing.source, re.M))
+    rendered = {o["name"] for o in json.loads(drawing.pipe(format="json"))["objects"]}
+    assert declared == {"v0", "v1", "v1_op", "v2", "v2_op"}
+    assert rendered == declared
+
+
+# ============================================================================ PyTorch bridge
+@pytest.mark.parametrize(
+    "layers, message",
+    [
+        (lambda nn: [nn.Linear(2, 3), nn.GELU(), nn.Linear(3, 1)], "module 1 is GELU; only"),
+        (lambda nn: [nn.Linear(2, 3), nn.ReLU(), nn.Linear(4, 1)], "Linear 1 takes 4 inputs"),
+        (lambda nn: [nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 3), nn.Tanh(), nn.Linear(3, 1)],
+         "hidden layers use different activations"),
+        (lambda nn: [], "has no Linear layer"),
+    ],
+    ids=["unsupported-module", "size-mismatch", "mixed-activations", "empty"],
+)
+def test_from_torch_of_a_network_microgrid_cannot_hold_is_a_value_error(layers, message):
+    torch = pytest.importorskip("torch")
+    from microgrid.torch import from_torch
+
+    with pytest.raises(ValueError, match=message):
+        from_torch(torch.nn.Sequential(*layers(torch.nn)))
+
+
+def test_from_torch_with_a_nan_weight_is_a_value_error():
+    torch = pytest.importorskip("torch")
+    from microgrid.torch import from_torch
+
+    linear = torch.nn.Linear(2, 1)
+    with torch.no_grad():
+        linear.weight[0, 0] = math.nan
+    with pytest.raises(ValueError, match=r"W\[0\]\[0\]: got nan"):
+        from_torch(torch.nn.Sequential(linear))
+
+
+def test_to_torch_of_something_that_is_not_an_mlp_is_a_type_error():
+    pytest.importorskip("torch")
+    from microgrid.torch import to_torch
+
+    with pytest.raises(TypeError, match="expected a microgrid MLP, got str"):
+        to_torch("mlp")
+
+
+# ============================================================================ command line
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["train", "--loss", "huber"], "argument --loss: invalid choice: 'huber'"),
+        (["train", "--dataset", "spirals"], "argument --dataset: invalid choice: 'spirals'"),
+        (["train", "--activation", "gelu"], "argument --activation: invalid choice: 'gelu'"),
+        (["train", "--hidden", "16,x"], "expected comma-separated layer sizes"),
+    ],
+    ids=["loss", "dataset", "activation", "hidden"],
+)
+def test_command_line_unknown_name_exits_2_with_a_message_listing_the_choices(argv, message,
+                                                                              capsys):
+    from microgrid.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(argv)
+    assert exit_.value.code == 2
+    assert re.search(message, capsys.readouterr().err)

@@ -6,6 +6,7 @@ the Graphviz `dot` program, and one hides `dot` to check the install instruction
 
 import math
 import re
+from pathlib import Path
 
 import graphviz
 import pytest
@@ -357,3 +358,54 @@ def test_without_dot_render_writes_no_file(no_dot, tmp_path):
 def test_the_missing_dot_error_is_still_a_graphviz_executable_not_found(no_dot):
     with pytest.raises(graphviz.ExecutableNotFound):
         draw_dot(mg.Value(1.0) * 2).pipe(format="svg")
+
+
+# ------------------------------------------------------------------ more shapes of graph
+def test_constants_of_an_n_ary_operation_are_listed_in_it():
+    x = mg.Value(3.0, "x")
+    g = draw_dot(mg.sum([x, 1.0, 2.0]))
+    assert len(values(g)) == 2
+    assert list(ops(g).values()) == ["Σ<BR/>1, 2"]
+
+
+def test_a_constant_root_is_drawn():
+    assert len(values(draw_dot(mg.Const(2.0)))) == 1
+
+
+def test_only_z_nodes_name_their_grad_delta():
+    _, t, loss = small_mlp_loss()
+    g = draw_dot(loss)
+    a_label = values(g)[find(g, '<I>a</I><SUP><FONT POINT-SIZE="10">3</FONT>')]
+    assert "δ" not in a_label and "grad = " in a_label
+    assert sum("<I>δ</I>" in v for v in values(g).values()) == 4  # z^2_1..3, z^3_1
+
+
+def test_render_rejects_what_is_not_a_graph(tmp_path):
+    with pytest.raises(TypeError, match="Value or a graphviz.Digraph"):
+        render("digraph {}", tmp_path / "x.svg")
+
+
+def test_digraph_render_to_an_svg_file_places_the_scripts(tmp_path):
+    out = draw_dot(mg.Value(1.0, "w^2_{13}") * 2).render(tmp_path / "w", format="svg")
+    svg = Path(out).read_text(encoding="utf-8")
+    assert ">13<" in svg and "baseline-shift" not in svg
+
+
+def test_render_of_a_plain_digraph_places_the_scripts_too(tmp_path):
+    g = graphviz.Digraph()
+    g.node("a", label="<x<SUP>2</SUP>>")
+    svg = render(g, tmp_path / "p.svg").read_text(encoding="utf-8")
+    assert ">2<" in svg and "baseline-shift" not in svg
+
+
+def test_the_readme_picture_is_committed_and_shows_delta_on_the_z_nodes():
+    svg = (Path(__file__).parent.parent / "docs" / "images" / "neuron_graph.svg").read_text(
+        encoding="utf-8"
+    )
+    assert svg.count(">δ<") == 3  # z^2_1, z^2_2, z^3_1 of the 2-2-1 network
+    assert ">layer 2<" in svg and ">layer 3<" in svg and "baseline-shift" not in svg
+
+
+def test_repr_says_how_many_values_and_has_no_address():
+    a, b = mg.Value(2.0, "a"), mg.Value(-3.0, "b")
+    assert repr(draw_dot(a * b)) == "<microgrid Drawing of 3 values; .source is its DOT text>"

@@ -276,7 +276,7 @@ def check_against_torch(recipe, xs):
 
 # ---------------------------------------------------------------------------- the properties
 quick = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-thorough = settings(max_examples=3000, deadline=None, suppress_health_check=list(HealthCheck))
+thorough = settings(max_examples=5000, deadline=None, suppress_health_check=list(HealthCheck))
 
 
 @quick
