@@ -15,14 +15,14 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Value", "Const", "sum", "dot", "gradcheck", "GradcheckError",
-    "Module", "Neuron", "Layer", "MLP", "draw_dot",
+    "Module", "Neuron", "Layer", "MLP", "draw_dot", "render",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    # draw_dot needs the graphviz package; import it only when asked for.
-    if name == "draw_dot":
-        from .graph import draw_dot
+    # Drawing needs the graphviz package; import it only when asked for.
+    if name in ("draw_dot", "render"):
+        from . import graph
 
-        return draw_dot
+        return getattr(graph, name)
     raise AttributeError(f"module 'microgrid' has no attribute {name!r}")
