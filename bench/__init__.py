@@ -7,6 +7,7 @@ run, ``--markdown PATH`` to write the table).  One module per idea:
     timing    interleaved rounds, medians, machine description
     floor     the W1 step by hand: closed-form backprop (BP1–BP4) on plain floats
     w1_step   W1, one training step of a 2-16-16-1 MLP, in every engine
+    w1_lean   W1 for microgrid and the floor in a process without torch (gc cost context)
     w2_chain  W2, forward + backward time per node of a deep chain
     w3_memory W3, bytes per node (tracemalloc)
     w4_wide   W4, one loss over 100,000 products

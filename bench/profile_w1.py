@@ -74,8 +74,10 @@ def stage_split(rounds: int = 30) -> str:
         for k, v in per.items()
     }
     total = sum(t for t, _ in med.values())
-    lines = [f"microgrid W1 step, median of {rounds} (uninstrumented): {total * 1e3:.1f} ms",
-             f"{'stage':28} {'ms':>8} {'share':>6} {'of which gc, ms':>16}"]
+    lines = [
+        f"microgrid W1 step, median of {rounds} (uninstrumented): {total * 1e3:.1f} ms",
+        f"{'stage':28} {'ms':>8} {'share':>6} {'of which gc, ms':>16}",
+    ]
     for k, (t, g) in med.items():
         lines.append(f"{k:28} {t * 1e3:8.2f} {t / total:6.0%} {g * 1e3:16.2f}")
     lines.append(f"({n_coll / rounds:.1f} gc collections per step)")

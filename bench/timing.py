@@ -114,6 +114,5 @@ def machine() -> str:
         versions.append("micrograd not installed")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     return (
-        f"{cpu_model()}, nproc={nproc()}, {', '.join(versions)}, "
-        f"load average {load:.2f} at start"
+        f"{cpu_model()}, nproc={nproc()}, {', '.join(versions)}, load average {load:.2f} at start"
     )

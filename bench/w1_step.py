@@ -17,7 +17,12 @@ from .data import SIZES, flatten, initial_weights, two_moons
 from .floor import Floor
 
 ALPHA = 1e-4
-LR = 0.05
+# The SGD update runs in every timed step, with learning rate 0: each engine then times the
+# same step from the same weights, round after round.  With a real learning rate an engine
+# that runs more steps per round (the fast ones do) would train further, and a trained model
+# has other active hinge terms and dead ReLUs, i.e. different work.  `run` checks after timing
+# that every engine still has the floor's loss and gradients.
+LR = 0.0
 
 
 class Microgrid:
@@ -101,8 +106,10 @@ class TorchScalars:
         self.torch = torch
         self.layers = [
             [
-                ([torch.tensor(w, dtype=torch.float64, requires_grad=True) for w in row],
-                 torch.tensor(b, dtype=torch.float64, requires_grad=True))
+                (
+                    [torch.tensor(w, dtype=torch.float64, requires_grad=True) for w in row],
+                    torch.tensor(b, dtype=torch.float64, requires_grad=True),
+                )
                 for row, b in zip(Wl, Bl, strict=True)
             ]
             for Wl, Bl in zip(W, B, strict=True)

@@ -154,5 +154,12 @@ def measure(engine: str, op: str, nodes: int, rounds: int) -> dict:
         in_gc += gc_s
     f, b = statistics.median(fwd), statistics.median(bwd)
     gc_s = statistics.median(in_gc) if in_gc else None
-    return {"status": "ok", "fwd": f, "bwd": b, "total": f + b, "steps": steps, "nodes": nodes,
-            "gc": gc_s}
+    return {
+        "status": "ok",
+        "fwd": f,
+        "bwd": b,
+        "total": f + b,
+        "steps": steps,
+        "nodes": nodes,
+        "gc": gc_s,
+    }

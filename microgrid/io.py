@@ -143,7 +143,9 @@ def _read_json(path: str, where: str) -> Any:
         size = os.fstat(f.fileno()).st_size
         if size > MAX_BYTES:
             raise ValueError(f"{where}: {size} bytes, more than the limit of {MAX_BYTES}")
-        raw = f.read(MAX_BYTES + 1)  # the file may grow while we read it
+        raw = f.read(size + 1)  # a buffer the size of the file, not of the limit
+        if len(raw) > size:  # the file grew since fstat: read on, up to the limit
+            raw += f.read(MAX_BYTES + 1 - len(raw))
     if len(raw) > MAX_BYTES:
         raise ValueError(f"{where}: more than the limit of {MAX_BYTES} bytes")
     try:

@@ -118,6 +118,8 @@ def resolve(recipe: list, xs: list[float]) -> list[tuple]:
 
 # ---------------------------------------------------------------------------- running
 class Engine:
+    """The functions a backend supplies (the operators + − * / ** are Python's, shared)."""
+
     exp = staticmethod(Value.exp)
     log = staticmethod(Value.log)
     sqrt = staticmethod(Value.sqrt)

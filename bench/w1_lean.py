@@ -1,0 +1,77 @@
+"""W1 for microgrid, micrograd and the floor, in a process that has not imported torch or numpy.
+
+Why a second process: microgrid's graph (≈ 7,000 nodes per step) lives long enough for the
+garbage collector to promote it, and every so often that triggers a full collection, whose
+cost grows with *every* object the interpreter holds — ≈ 170,000 once torch is imported,
+≈ 13,000 without.  The main W1 table runs all engines in one process (so torch is loaded);
+this line shows the same step where the interpreter holds little else.  Same data, same
+weights, gradients checked equal, interleaved rounds, medians, gc on.
+
+    python -m bench.w1_lean --rounds 7     # prints one JSON line
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import sys
+import time
+
+from .data import initial_weights, two_moons
+from .timing import interleaved
+from .w1_step import FloorEngine, Micrograd, Microgrid
+
+
+def measure(rounds: int, call_seconds: float) -> dict:
+    X, Y = two_moons()
+    W, B = initial_weights()
+    engines = {"microgrid": Microgrid(W, B, X, Y), "floor": FloorEngine(W, B, X, Y)}
+    try:
+        engines["micrograd"] = Micrograd(W, B, X, Y)
+    except ImportError:
+        pass
+    _check(engines)
+    fns, reps = {}, {}
+    for name, eng in engines.items():
+        t0 = time.perf_counter()
+        eng.step()
+        k = max(1, round(call_seconds / (time.perf_counter() - t0)))
+
+        def many(step=eng.step, k=k):
+            for _ in range(k):
+                step()
+
+        fns[name], reps[name] = many, k
+    gc.collect()
+    tracked = len(gc.get_objects())
+    med = interleaved(fns, rounds)
+    _check(engines)  # still the same step from the same weights
+    return {
+        "seconds": {name: t / reps[name] for name, t in med.items()},
+        "reps": reps,
+        "tracked_objects": tracked,
+        "torch_loaded": "torch" in sys.modules,
+    }
+
+
+def _check(engines: dict) -> None:
+    loss, grads = engines["floor"].grads()
+    for name, eng in engines.items():
+        l2, g2 = eng.grads()
+        pairs = zip([l2, *g2], [loss, *grads], strict=True)
+        worst = max(abs(a - b) / max(1.0, abs(b)) for a, b in pairs)
+        if worst > 1e-9:
+            raise AssertionError(f"W1 lean: {name} differs from the floor by {worst:.3g}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(prog="python -m bench.w1_lean")
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--call-seconds", type=float, default=0.2)
+    args = ap.parse_args()
+    print(json.dumps(measure(args.rounds, args.call_seconds)))
+
+
+if __name__ == "__main__":
+    main()
