@@ -1,14 +1,15 @@
 """Where microgrid's W1 step spends its time.
 
     python -m bench.profile_w1            # stage split (uninstrumented) + cProfile top functions
+    python -m bench.profile_w1 --with-torch   # the same with torch imported (a bigger heap)
     python -m bench.profile_w1 --loop 300 # just run 300 steps, for a sampling profiler:
     py-spy record -r 500 -f raw -o w1.txt -- python -m bench.profile_w1 --loop 300
     python -m bench.profile_w1 --pyspy w1.txt   # its samples by category and by line
 
 The stage split times zero_grad / forward / backward / SGD of the same step as `w1_step` with
 perf_counter and no profiler attached, and counts the garbage collector's time in each stage
-through ``gc.callbacks`` (observed, not changed).  cProfile then names the functions; its
-per-call overhead inflates small hot functions, so read its shares as a ranking.
+and per generation through ``gc.callbacks`` (observed, not changed).  cProfile then names the
+functions; its per-call overhead inflates small hot functions, so read its shares as a ranking.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import gc
 import io
 import pstats
 import statistics
+import sys
 import time
 
 from .data import initial_weights, two_moons
@@ -56,31 +58,63 @@ def staged_step(eng: Microgrid, clock: GcClock) -> dict[str, tuple[float, float]
     return out
 
 
-def stage_split(rounds: int = 30) -> str:
+class GcByGeneration:
+    """Collections and seconds per generation while installed (observes ``gc.callbacks``)."""
+
+    def __init__(self) -> None:
+        self.count = [0, 0, 0]
+        self.seconds = [0.0, 0.0, 0.0]
+        self._t0 = 0.0
+
+    def __call__(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._t0 = time.perf_counter()
+        else:
+            g = info["generation"]
+            self.count[g] += 1
+            self.seconds[g] += time.perf_counter() - self._t0
+
+
+def stage_split(steps: int = 60) -> str:
+    """Mean time per stage over ``steps`` consecutive steps (a mean, not a median, so the
+    occasional full collection is counted at its long-run rate)."""
     X, Y = two_moons()
     W, B = initial_weights()
     eng = Microgrid(W, B, X, Y)
     for _ in range(3):
         eng.step()  # warm up
     per: dict[str, list[tuple[float, float]]] = {}
-    with GcClock() as clock:
-        for _ in range(rounds):
-            gc.collect()
-            for name, tg in staged_step(eng, clock).items():
-                per.setdefault(name, []).append(tg)
-        n_coll = clock.count
-    med = {
-        k: (statistics.median(t for t, _ in v), statistics.median(g for _, g in v))
+    gens = GcByGeneration()
+    gc.collect()
+    gc.callbacks.append(gens)
+    try:
+        with GcClock() as clock:
+            for _ in range(steps):
+                for name, tg in staged_step(eng, clock).items():
+                    per.setdefault(name, []).append(tg)
+    finally:
+        gc.callbacks.remove(gens)
+    mean = {
+        k: (statistics.fmean(t for t, _ in v), statistics.fmean(g for _, g in v))
         for k, v in per.items()
     }
-    total = sum(t for t, _ in med.values())
+    total = sum(t for t, _ in mean.values())
     lines = [
-        f"microgrid W1 step, median of {rounds} (uninstrumented): {total * 1e3:.1f} ms",
+        f"microgrid W1 step, mean of {steps} (uninstrumented): {total * 1e3:.1f} ms; "
+        f"the interpreter tracks {len(gc.get_objects()):,} objects"
+        + (" (torch loaded)" if "torch" in sys.modules else ""),
         f"{'stage':28} {'ms':>8} {'share':>6} {'of which gc, ms':>16}",
     ]
-    for k, (t, g) in med.items():
+    for k, (t, g) in mean.items():
         lines.append(f"{k:28} {t * 1e3:8.2f} {t / total:6.0%} {g * 1e3:16.2f}")
-    lines.append(f"({n_coll / rounds:.1f} gc collections per step)")
+    lines.append(
+        "gc per step: "
+        + ", ".join(
+            f"generation {g}: {gens.count[g] / steps:.2f} collections, "
+            f"{gens.seconds[g] / steps * 1e3:.2f} ms"
+            for g in range(3)
+        )
+    )
     return "\n".join(lines)
 
 
@@ -155,7 +189,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(prog="python -m bench.profile_w1")
     ap.add_argument("--loop", type=int, default=0, help="only run this many steps (for py-spy)")
     ap.add_argument("--pyspy", metavar="RAW", help="summarize a py-spy raw file instead")
+    ap.add_argument(
+        "--with-torch",
+        action="store_true",
+        help="import torch first: a big heap, as in bench.run, makes full collections costly",
+    )
     args = ap.parse_args()
+    if args.with_torch:
+        import torch  # noqa: F401
     if args.pyspy:
         print(summarize_pyspy(args.pyspy))
         return

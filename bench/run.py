@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import os
 import sys
 import time
 
@@ -150,7 +151,8 @@ def run_w1_lean(rounds: int, call_seconds: float) -> dict | None:
         str(call_seconds),
     ]
     try:
-        out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=600)
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True, timeout=600, cwd=root)
         return json.loads(out.stdout.strip().splitlines()[-1])
     except (subprocess.SubprocessError, ValueError, IndexError) as e:
         print(f"W1 lean process failed: {e}", file=sys.stderr)
@@ -170,7 +172,12 @@ def run_w2(sizes: list[int], max_rounds: int) -> tuple[str, list[str]]:
             cells = []
             for n in sizes:
                 if n not in ns:
-                    cells.append("not run")
+                    if any(c.startswith("RecursionError") for c in cells):
+                        cells.append("not run (RecursionError at smaller N)")
+                    elif cells and cells[-1].startswith("n/a"):
+                        cells.append(cells[-1])
+                    else:
+                        cells.append("not run (too slow)")
                     continue
                 # microgrid gets every round at every size (its 10⁶ target); the slow
                 # engines' largest chains run once.
@@ -289,7 +296,7 @@ def main(argv: list[str] | None = None) -> int:
         pass
     q = args.quick
     started = time.perf_counter()
-    parts = [f"Machine: {machine()}.", ""]
+    parts = [f"Machine: {machine()}."]
     verdicts: list[str] = []
     print(parts[0], flush=True)
     if "1" in args.only:
