@@ -25,7 +25,22 @@ ALPHA = 1e-4
 LR = 0.0
 
 
-class Microgrid:
+class _ValueEngine:
+    """What microgrid and micrograd share: Values with ``.data``/``.grad``; ``_loss()`` builds
+    the graph and runs backward."""
+
+    def grads(self):
+        loss = self._loss()
+        return loss.data, [float(p.grad) for p in self.params]
+
+    def step(self):
+        loss = self._loss()
+        for p in self.params:
+            p.data -= LR * p.grad
+        return loss.data
+
+
+class Microgrid(_ValueEngine):
     name = "microgrid"
 
     def __init__(self, W, B, X, Y):
@@ -48,18 +63,8 @@ class Microgrid:
         loss.backward()
         return loss
 
-    def grads(self):
-        loss = self._loss()
-        return loss.data, [p.grad for p in self.params]
 
-    def step(self):
-        loss = self._loss()
-        for p in self.params:
-            p.data -= LR * p.grad
-        return loss.data
-
-
-class Micrograd:
+class Micrograd(_ValueEngine):
     """Karpathy's micrograd 0.1.0 (its MLP: relu on all layers but the last)."""
 
     name = "micrograd"
@@ -83,16 +88,6 @@ class Micrograd:
         loss = data_loss + reg
         loss.backward()
         return loss
-
-    def grads(self):
-        loss = self._loss()
-        return loss.data, [float(p.grad) for p in self.params]
-
-    def step(self):
-        loss = self._loss()
-        for p in self.params:
-            p.data -= LR * p.grad
-        return loss.data
 
 
 class TorchScalars:
