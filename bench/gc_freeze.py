@@ -31,8 +31,10 @@ def main() -> None:
     X, Y = two_moons()
     W, B = initial_weights()
     engine = Microgrid(W, B, X, Y)
-    print(f"torch loaded, {len(gc.get_objects()):,} tracked objects: "
-          f"{mean_step_ms(engine):.1f} ms per W1 step")
+    print(
+        f"torch loaded, {len(gc.get_objects()):,} tracked objects: "
+        f"{mean_step_ms(engine):.1f} ms per W1 step"
+    )
     gc.freeze()
     try:
         print(f"after gc.freeze():                      {mean_step_ms(engine):.1f} ms per W1 step")

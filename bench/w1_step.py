@@ -90,7 +90,18 @@ class Micrograd(_ValueEngine):
         return loss
 
 
-class TorchScalars:
+class _TorchEngine:
+    """What both PyTorch engines share: ``_loss()`` leaves gradients on ``self.params``."""
+
+    def step(self):
+        loss = self._loss()
+        with self.torch.no_grad():
+            for p in self.params:
+                p -= LR * p.grad
+        return loss.item()
+
+
+class TorchScalars(_TorchEngine):
     """PyTorch with one 0-dim float64 tensor per scalar: micrograd's graph, op for op."""
 
     name = "PyTorch scalars"
@@ -134,13 +145,6 @@ class TorchScalars:
         loss = self._loss()
         return loss.item(), [p.grad.item() for p in self.params]
 
-    def step(self):
-        loss = self._loss()
-        with self.torch.no_grad():
-            for p in self.params:
-                p -= LR * p.grad
-        return loss.item()
-
 
 class FloorEngine:
     name = "hand-written floor"
@@ -155,7 +159,7 @@ class FloorEngine:
         return self.floor.step()
 
 
-class TorchBatched:
+class TorchBatched(_TorchEngine):
     """Context: the same step on matrices (PyTorch autograd, float64)."""
 
     name = "PyTorch batched"
@@ -192,13 +196,6 @@ class TorchBatched:
             for row, b in zip(Wl.grad.tolist(), Bl.grad.tolist(), strict=True):
                 flat += [*row, b]
         return loss.item(), flat
-
-    def step(self):
-        loss = self._loss()
-        with self.torch.no_grad():
-            for p in self.params:
-                p -= LR * p.grad
-        return loss.item()
 
 
 class NumpyBatched:
