@@ -207,7 +207,7 @@ class Value:
 
     def abs(self) -> Value:
         x = self.data
-        return _node(abs(x), (self,), (1.0,) if x > 0.0 else (-1.0,) if x < 0.0 else _ZERO, "abs")
+        return _node(abs(x), (self,), _ONE if x > 0.0 else _MINUS_ONE if x < 0.0 else _ZERO, "abs")
 
     __abs__ = abs
 
