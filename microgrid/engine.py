@@ -274,15 +274,8 @@ class Value:
 
     def zero_grad(self) -> None:
         """Set ``grad`` of this node and every node it depends on to 0.0."""
-        seen = {self}
-        stack = [self]
-        while stack:
-            node = stack.pop()
+        for node in _reachable(self):
             node.grad = 0.0
-            for p in node.parents:
-                if p not in seen:
-                    seen.add(p)
-                    stack.append(p)
 
 
 class Const(Value):
@@ -314,6 +307,17 @@ def _node(data: float, parents: tuple, local_grads: tuple, op: str) -> Value:
     out.parents = parents
     out.local_grads = local_grads
     return out
+
+
+def _reachable(root: Value) -> set[Value]:
+    """``root`` and every node it depends on (an explicit stack: no recursion)."""
+    seen, stack = {root}, [root]
+    while stack:
+        for p in stack.pop().parents:
+            if p not in seen:
+                seen.add(p)
+                stack.append(p)
+    return seen
 
 
 def _as_value(x: Operand) -> Value:

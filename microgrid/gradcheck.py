@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from .engine import Value
+from .engine import Value, _reachable
 
 __all__ = ["GradcheckError", "gradcheck", "numerical_grads"]
 
@@ -59,7 +59,7 @@ def gradcheck(
     # backward() accumulates into every leaf it reaches (a model's weights that f closes over,
     # too) and overwrites interior grads (a δ a notebook is showing): remember every node's
     # grad and put it back, so checking changes nothing.
-    saved = {node: node.grad for node in _nodes(out) | set(values)}
+    saved = {node: node.grad for node in _reachable(out) | set(values)}
     try:
         for v in values:
             v.grad = 0.0
@@ -78,17 +78,6 @@ def gradcheck(
     if bad and raise_exception:
         raise GradcheckError("gradients disagree with finite differences:\n" + "\n".join(bad))
     return not bad
-
-
-def _nodes(root: Value) -> set[Value]:
-    seen, stack = {root}, [root]
-    while stack:
-        node = stack.pop()
-        for p in node.parents:
-            if p not in seen:
-                seen.add(p)
-                stack.append(p)
-    return seen
 
 
 def _as_float(v: object) -> float:
