@@ -17,7 +17,9 @@ import numbers
 from collections.abc import Iterable
 from operator import mul
 
-__all__ = ["Value", "Const", "sum", "dot"]
+__all__ = [
+    "Value", "Const", "sum", "dot", "check_real", "reachable", "topological", "weighted_input",
+]
 
 _builtin_sum = sum
 _new = object.__new__
@@ -38,7 +40,7 @@ _EMIT = object()
 _EXP_MAX = 709.782712893384
 
 
-def _check_real(x: object, where: str) -> float:
+def check_real(x: object, where: str) -> float:
     """Convert a user-supplied number to float, or raise a TypeError/ValueError naming it."""
     if type(x) is float and math.isfinite(x):  # the common case, without the ABC check
         return x
@@ -73,7 +75,7 @@ class Value:
     __slots__ = ("data", "grad", "label", "op", "parents", "local_grads")
 
     def __init__(self, data: Real, label: str = "") -> None:
-        self.data = _check_real(data, "Value()")
+        self.data = check_real(data, "Value()")
         self.grad = 0.0
         if not isinstance(label, str):
             raise TypeError(f"Value(): label must be a str, got {type(label).__name__}")
@@ -130,7 +132,7 @@ class Value:
     def __pow__(self, other: Operand) -> Value:
         if isinstance(other, Value):
             return self._pow_value(other)
-        n = _check_real(other, "x ** n")
+        n = check_real(other, "x ** n")
         x = self.data
         if x < 0.0 and not n.is_integer():
             raise ValueError(
@@ -235,7 +237,7 @@ class Value:
         pre-activation's ``grad`` is exactly δ = ∂C/∂z); leaves accumulate across passes,
         as in PyTorch, until ``zero_grad()``.
         """
-        grad = _check_real(grad, "backward(grad)")
+        grad = check_real(grad, "backward(grad)")
         if not math.isfinite(self.data):
             raise ValueError(
                 f"backward(): the root's value is {self.data!r}; the forward pass overflowed"
@@ -274,7 +276,7 @@ class Value:
 
     def zero_grad(self) -> None:
         """Set ``grad`` of this node and every node it depends on to 0.0."""
-        for node in _reachable(self):
+        for node in reachable(self):
             node.grad = 0.0
 
 
@@ -285,7 +287,7 @@ class Const(Value):
     __slots__ = ()
 
     def __init__(self, data: Real) -> None:
-        self.data = _check_real(data, "operand")
+        self.data = check_real(data, "operand")
         self.grad = 0.0
         self.label = ""
         self.op = ""
@@ -309,7 +311,7 @@ def _node(data: float, parents: tuple, local_grads: tuple, op: str) -> Value:
     return out
 
 
-def _reachable(root: Value) -> set[Value]:
+def reachable(root: Value) -> set[Value]:
     """``root`` and every node it depends on (an explicit stack: no recursion)."""
     seen, stack = {root}, [root]
     while stack:
@@ -318,6 +320,25 @@ def _reachable(root: Value) -> set[Value]:
                 seen.add(p)
                 stack.append(p)
     return seen
+
+
+def topological(root: Value) -> list[Value]:
+    """Every node ``root`` depends on (leaves too), parents before children, ``root`` last
+    (iterative depth-first search: no recursion)."""
+    order: list[Value] = []
+    seen = {root}
+    stack = [(root, iter(root.parents))]
+    while stack:
+        node, parents = stack[-1]
+        for p in parents:
+            if p not in seen:
+                seen.add(p)
+                stack.append((p, iter(p.parents)))
+                break
+        else:
+            stack.pop()
+            order.append(node)
+    return order
 
 
 def _as_value(x: Operand) -> Value:
@@ -333,9 +354,10 @@ def sum(values: Iterable[Operand]) -> Value:  # noqa: A001 - microgrid.sum mirro
     return _node(total, parents, (1.0,) * len(parents), "Σ")
 
 
-def _dot(ws: list[Value], xs: tuple[Value, ...], b: Value, xd: list[float]) -> Value:
-    """`dot` for callers that already hold Values of equal length and their data ``xd``
-    (a layer computes its inputs' data once for all its neurons: the hot path)."""
+def weighted_input(ws: list[Value], xs: tuple[Value, ...], b: Value, xd: list[float]) -> Value:
+    """z = Σ_k w_k x_k + b as one node: `dot` for callers that already hold Values of equal
+    length and their data ``xd`` (a layer reads its inputs' data once for all its neurons:
+    the hot path)."""
     wd = [w.data for w in ws]
     return _node(_builtin_sum(map(mul, wd, xd)) + b.data, (*ws, *xs, b), (*xd, *wd, 1.0), "·+")
 

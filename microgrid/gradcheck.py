@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from .engine import Value, _reachable
+from .engine import Value, reachable
 
 __all__ = ["GradcheckError", "gradcheck", "numerical_grads"]
 
@@ -59,7 +59,7 @@ def gradcheck(
     # backward() accumulates into every leaf it reaches (a model's weights that f closes over,
     # too) and overwrites interior grads (a δ a notebook is showing): remember every node's
     # grad and put it back, so checking changes nothing.
-    saved = {node: node.grad for node in _reachable(out) | set(values)}
+    saved = {node: node.grad for node in reachable(out) | set(values)}
     try:
         for v in values:
             v.grad = 0.0

@@ -21,7 +21,7 @@ from typing import Any
 
 import graphviz
 
-from .engine import Const, Value
+from .engine import Const, Value, topological
 
 __all__ = ["draw_dot", "render", "math_label", "Drawing", "GraphvizNotInstalled", "INSTALL_HINT"]
 
@@ -170,24 +170,6 @@ def _op_text(op: str) -> str:
 
 
 # ---------------------------------------------------------------------------- drawing
-def _topological(root: Value) -> list[Value]:
-    """Every node ``root`` depends on, parents before children (iterative DFS, no recursion)."""
-    order: list[Value] = []
-    seen = {root}
-    stack = [(root, iter(root.parents))]
-    while stack:
-        node, parents = stack[-1]
-        for p in parents:
-            if p not in seen:
-                seen.add(p)
-                stack.append((p, iter(p.parents)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
-    return order
-
-
 def _colour(g: float, scale: float) -> str:
     """White → blue for positive gradients, white → red for negative.
 
@@ -258,7 +240,7 @@ def draw_dot(
     if not isinstance(precision, int) or isinstance(precision, bool) or not 1 <= precision <= 17:
         raise ValueError(f"draw_dot: precision must be an int from 1 to 17, got {precision!r}")
 
-    nodes = _topological(root)
+    nodes = topological(root)
 
     def hidden(v: Value) -> bool:
         return hide_constants and isinstance(v, Const) and v is not root

@@ -23,7 +23,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Sequence
 
-from .engine import Value, _check_real
+from .engine import Value, check_real
 from .engine import sum as vsum
 
 __all__ = [
@@ -155,7 +155,7 @@ def hinge(scores: Outputs, targets: Outputs) -> Value:
 def _value(x: object, where: str) -> Value:
     if isinstance(x, Value):
         return x
-    return Value(_check_real(x, where))
+    return Value(check_real(x, where))
 
 
 def _as_list(x: object, where: str) -> list:
@@ -202,7 +202,7 @@ def _flat_pairs(
     if labels:
         ys = [_label(v, f"{name}: targets[{i}]") for i, v in enumerate(y)]
     else:
-        ys = [v if isinstance(v, Value) else _check_real(v, f"{name}: targets[{i}]")
+        ys = [v if isinstance(v, Value) else check_real(v, f"{name}: targets[{i}]")
               for i, v in enumerate(y)]
     return values, ys
 
@@ -214,7 +214,7 @@ def _shape(flat: list, rows: list[int] | None) -> str:
 def _label(x: object, where: str) -> float:
     if isinstance(x, Value):
         raise ValueError(f"{where}: a label must be a plain number, got a Value")
-    return _check_real(x, where)
+    return check_real(x, where)
 
 
 def _check_unit_interval(y: list[float], name: str) -> None:

@@ -19,7 +19,7 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from .engine import Value, _check_real, _dot
+from .engine import Value, check_real, weighted_input
 
 __all__ = ["ACTIVATIONS", "Module", "Neuron", "Layer", "MLP", "Trace"]
 
@@ -133,7 +133,7 @@ class Neuron(Module):
     def forward(self, xs: tuple[Value, ...], xd: list[float]) -> tuple[Value, Value]:
         """(z, a) for inputs ``xs`` (Values) whose data is ``xd``:
         z^l_j = Σ_k w^l_jk a^{l-1}_k + b^l_j as one node, a^l_j = σ(z^l_j)."""
-        z = _dot(self.w, xs, self.b, xd)
+        z = weighted_input(self.w, xs, self.b, xd)
         z.label = self.z_label
         a = self._act(z)
         if a is not z:  # "linear": a^l_j is z^l_j itself
@@ -261,7 +261,7 @@ class MLP(Module):
         if n != self.nin:
             raise ValueError(f"MLP expects {self.nin} inputs, got {n}")
         return tuple(
-            v if isinstance(v, Value) else Value(_check_real(v, "MLP input"), f"a^1_{_index(k)}")
+            v if isinstance(v, Value) else Value(check_real(v, "MLP input"), f"a^1_{_index(k)}")
             for k, v in enumerate(x, 1)
         )
 
@@ -306,8 +306,8 @@ class MLP(Module):
             _check_len(B[i], nout, f"B[{i}]", "biases")
             for j in range(nout):
                 _check_len(W[i][j], nin, f"W[{i}][{j}]", "weights (inputs)")
-                new_w.append([_check_real(w, f"W[{i}][{j}]") for w in W[i][j]])
-                new_b.append(_check_real(B[i][j], f"B[{i}][{j}]"))
+                new_w.append([check_real(w, f"W[{i}][{j}]") for w in W[i][j]])
+                new_b.append(check_real(B[i][j], f"B[{i}][{j}]"))
         neurons = [n for layer in self.layers for n in layer.neurons]
         for n, ws, b in zip(neurons, new_w, new_b):
             for w, value in zip(n.w, ws):
