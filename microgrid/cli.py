@@ -34,7 +34,7 @@ class CommandError(Exception):
 
 
 # ================================================================================ demo
-# The documents' picture of w^3_{24}: layer 2 has (at least) four neurons, layer 3 two.
+# Room for w^3_{24}, the example of docs/backprop.md §1: layer 2 has four neurons, layer 3 two.
 DEMO_SIZES = (3, 4, 2)
 DEMO_SEED = 4
 DEMO_X = (1.0, 0.5, -0.5)
@@ -57,10 +57,10 @@ def run_demo(args: argparse.Namespace) -> int:
 
     nin, *nouts = DEMO_SIZES
     mlp = MLP(nin, nouts, activation="sigmoid", seed=DEMO_SEED)
-    L = len(nouts) + 1  # document layers 1 … L; the input is layer 1
+    L = len(nouts) + 1  # layers 1 … L as in docs/backprop.md §1; the input is layer 1
     sizes = "-".join(map(str, DEMO_SIZES))
     print(f"microgrid demo: one example through a {sizes} sigmoid network (seed {DEMO_SEED})")
-    print(f"cost C = ½ Σ_j (y_j − a^{L}_j)², the quadratic cost of the documents\n")
+    print(f"cost C = ½ Σ_j (y_j − a^{L}_j)², the quadratic cost (docs/backprop.md §3)\n")
 
     # The engine: forward pass with every z and a kept, then one backward pass.
     t = mlp.trace(DEMO_X)
@@ -111,7 +111,7 @@ def run_demo(args: argparse.Namespace) -> int:
         f"{_diff(worst)} ({verdict})"
     )
 
-    print("\nA few of them as the documents write them (BP4: ∂C/∂w = a_in × δ_out; BP3):")
+    print("\nA few of them as docs/backprop.md §7 writes them (BP4: ∂C/∂w = a_in × δ_out; BP3):")
     for l, j, k in DEMO_EXPLAIN:
         print("  " + explain(r, l, j, k))
 

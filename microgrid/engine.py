@@ -191,7 +191,7 @@ class Value:
         return _node(t, (self,), (1.0 - t * t,), "tanh")
 
     def sigmoid(self) -> Value:
-        """σ(z) = 1/(1+e^(−z)); σ'(z) = σ(z)(1−σ(z)) (document 004)."""
+        """σ(z) = 1/(1+e^(−z)); σ'(z) = σ(z)(1−σ(z)) (docs/backprop.md §8)."""
         z = self.data
         # Two branches so exp never sees a large positive argument (|z| up to 1e300 is fine).
         if z >= 0.0:
@@ -368,7 +368,7 @@ def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = Non
     A neuron's pre-activation z^l_j = Σ_k w^l_jk a^{l-1}_k + b^l_j is exactly this node.
 
     Parents are (w_1…w_n, x_1…x_n[, b]); local gradients are ∂z/∂w_k = x_k (the "forward
-    pass" half of document 002), ∂z/∂x_k = w_k and ∂z/∂b = 1.
+    pass" half, docs/backprop.md §4), ∂z/∂x_k = w_k and ∂z/∂b = 1.
     """
     ws = tuple(map(_as_value, ws))
     xs = tuple(map(_as_value, xs))

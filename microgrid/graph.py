@@ -1,4 +1,4 @@
-"""Draw a computation graph the way the documents write it.
+"""Draw a computation graph the way the derivation writes it (docs/backprop.md §1).
 
 ``draw_dot(root)`` returns a ``graphviz.Digraph`` with one record per value (label, data,
 grad) and one small node per operation, edges in data-flow order: parent → op → value.
@@ -45,7 +45,7 @@ class GraphvizNotInstalled(graphviz.ExecutableNotFound):
 
 
 class Drawing(graphviz.Digraph):
-    """A ``graphviz.Digraph`` that renders the documents' notation everywhere.
+    """A ``graphviz.Digraph`` that renders the notation of docs/backprop.md §1 everywhere.
 
     Two things differ from a plain Digraph: a missing ``dot`` raises `GraphvizNotInstalled`
     (with install instructions) from files, pipes and Jupyter's inline display alike; and
@@ -139,7 +139,7 @@ def _layer(v: Value) -> int | None:
     return int(m.group(2) or m.group(3))
 
 
-# How each op reads in the documents' notation.
+# How each op reads in the derivation's notation (docs/backprop.md).
 _OPS = {
     "+": "+",
     "-": "−",
@@ -212,7 +212,7 @@ def draw_dot(
 
     Args:
         root: the output Value (usually the loss).
-        rankdir: "LR" (inputs left, loss right, like the documents' network pictures) or
+        rankdir: "LR" (inputs left, loss right, like the usual pictures of a network) or
             "TB", "RL", "BT".
         show_grads: show each value's grad; a pre-activation z^l_j shows it as δ^l_j (BP1/BP2).
         hide_constants: fold plain numbers into their operation ("× 2") instead of drawing
@@ -221,7 +221,7 @@ def draw_dot(
             for larger |grad|.
         local_grads: write ∂out/∂parent (``local_grads``) on each parent → op edge, the factor
             the chain rule multiplies by on the way back.
-        clusters: box the values of an MLP by document layer ("layer 2", ...).
+        clusters: box the values of an MLP by layer (as numbered in docs/backprop.md §1).
         max_nodes: refuse (ValueError) to draw more values than this; ``None`` for no limit.
         precision: significant digits of data and grad.
 
@@ -256,7 +256,7 @@ def draw_dot(
         )
 
     def num(x: float) -> str:
-        return f"{x:.{precision}g}".replace("-", "−")  # a typographic minus, as in the documents
+        return f"{x:.{precision}g}".replace("-", "−")  # a typographic minus, as in the derivation
 
     ids = {id(v): f"v{i}" for i, v in enumerate(values)}
     scale = max((abs(v.grad) for v in values), default=0.0)

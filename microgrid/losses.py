@@ -1,7 +1,7 @@
 """Loss functions: each takes the network's outputs (Values or numbers) and targets and returns
 one Value, so ``loss.backward()`` fills every parameter's ``grad``.
 
-    quadratic(a, y)                    C = ½ Σ_j (y_j − a_j)²  (the documents' cost; a sum)
+    quadratic(a, y)                    C = ½ Σ_j (y_j − a_j)²  (docs/backprop.md §3; a sum)
     mse(a, y)                          (1/n) Σ_j (y_j − a_j)²  (a mean)
     binary_cross_entropy(p, y)         mean of −[y ln p + (1−y) ln(1−p)],  p ∈ (0, 1), y ∈ [0, 1]
     binary_cross_entropy_with_logits(s, y)   the same with p = σ(s), computed stably
@@ -40,9 +40,9 @@ Outputs = Operand | Sequence[Operand] | Sequence[Sequence[Operand]]
 
 
 def quadratic(outputs: Outputs, targets: Outputs) -> Value:
-    """C = ½ Σ_j (y_j − a_j)², the quadratic cost of the documents (BP1: ∂C/∂a_j = a_j − y_j).
+    """C = ½ Σ_j (y_j − a_j)², the quadratic cost of docs/backprop.md §3 (∂C/∂a_j = a_j − y_j).
 
-    For a batch the sum also runs over the examples, L = Σ_n C^n (document 002).
+    For a batch the sum also runs over the examples, L = Σ_n C^n (docs/backprop.md §3).
     """
     a, y = _flat_pairs(outputs, targets, "quadratic", labels=False)
     return 0.5 * vsum([(yj - aj) ** 2 for aj, yj in zip(a, y, strict=True)])

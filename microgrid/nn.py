@@ -1,7 +1,7 @@
-"""Neurons, layers and multi-layer perceptrons, in the documents' notation.
+"""Neurons, layers and multi-layer perceptrons, in the notation of docs/backprop.md §1.
 
-Layers are numbered as in the documents: the input is layer 1, so ``mlp.layers[i]`` is
-document layer l = i + 2, and its neuron j (0-based in code, j+1 in labels) computes
+Layers are numbered as in the derivation: the input is layer 1, so ``mlp.layers[i]`` is
+layer l = i + 2, and its neuron j (0-based in code, j+1 in labels) computes (§2)
 
     z^l_j = Σ_k w^l_jk a^{l-1}_k + b^l_j      (one fused `dot` node)
     a^l_j = σ(z^l_j)
@@ -43,7 +43,7 @@ def _activation(name: object) -> str:
 
 
 def _index(*numbers: int) -> str:
-    """Subscript in the documents' style: ``13`` for (1, 3); ``{12,3}`` once a number has
+    """Subscript as in docs/backprop.md §1: ``13`` for (1, 3); ``{12,3}`` once a number has
     two digits."""
     if all(n < 10 for n in numbers):
         s = "".join(map(str, numbers))
@@ -96,7 +96,7 @@ class Neuron(Module):
     """One neuron: z = Σ_k w_k a_k + b, a = activation(z).
 
     Weights start uniform in ±1/√nin (so z stays in σ's sensitive range), the bias at 0.
-    ``layer`` and ``index`` (document layer l and 1-based j) only name the parameters.
+    ``layer`` and ``index`` (layer l and 1-based j, docs/backprop.md §1) only name the parameters.
     """
 
     def __init__(
@@ -148,7 +148,7 @@ class Neuron(Module):
 
 
 class Layer(Module):
-    """``nout`` neurons that all read the same ``nin`` inputs; document layer ``layer``."""
+    """``nout`` neurons that all read the same ``nin`` inputs; layer ``layer`` (§1 numbering)."""
 
     def __init__(
         self,
@@ -198,7 +198,7 @@ class Layer(Module):
 class Trace:
     """The forward pass of one example, layer by layer.
 
-    ``z[i][j]`` and ``a[i][j]`` are the nodes z^l_j and a^l_j of MLP layer i (document layer
+    ``z[i][j]`` and ``a[i][j]`` are the nodes z^l_j and a^l_j of MLP layer i (docs/backprop.md §1:
     l = i + 2); after ``loss.backward()``, ``z[i][j].grad`` is δ^l_j.
     """
 
@@ -216,7 +216,7 @@ class MLP(Module):
     """A multi-layer perceptron ``nin → nouts[0] → … → nouts[-1]``.
 
     ``activation`` is used on every hidden layer, ``output_activation`` on the last one
-    (``None``: the same as ``activation``, σ on every layer as in the documents).
+    (``None``: the same as ``activation``, σ on every layer as in docs/backprop.md).
     """
 
     def __init__(

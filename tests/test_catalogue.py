@@ -472,7 +472,7 @@ def test_backprop_batch_with_unequal_inputs_and_targets_is_a_value_error():
 
 def test_explain_of_a_position_outside_the_network_is_a_value_error_with_the_range():
     r = backprop.backprop(W23, B23, [1.0, 2.0], [1.0])
-    with pytest.raises(ValueError, match=r"layer = 5 is not a document layer.*2 … 3"):
+    with pytest.raises(ValueError, match=r"layer = 5 is not a layer of this network.*2 … 3"):
         backprop.explain(r, 5, 1)
     with pytest.raises(ValueError, match=r"k = 9 is not a neuron of layer 1"):
         backprop.explain(r, 2, 1, 9)

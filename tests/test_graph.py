@@ -1,4 +1,4 @@
-"""draw_dot: computation graphs drawn in the documents' notation.
+"""draw_dot: computation graphs drawn in the notation of docs/backprop.md §1.
 
 Structure is read back from the DOT text (no `dot` needed); a few tests render real SVG with
 the Graphviz `dot` program, and one hides `dot` to check the install instructions.

@@ -1,5 +1,6 @@
 """Specification of microgrid.nn: MLP shapes, initialisation, activations, the trace in the
-documents' notation (input = layer 1), weights as plain numbers, and gradients against PyTorch."""
+notation of docs/backprop.md §1 (input = layer 1), weights as plain numbers, and gradients
+against PyTorch."""
 
 from __future__ import annotations
 

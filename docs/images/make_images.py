@@ -1,6 +1,6 @@
 """Regenerate the README's picture:  python docs/images/make_images.py
 
-A 2-2-1 sigmoid MLP (the documents' σ on every layer), one example x = (0.5, −1), target
+A 2-2-1 sigmoid MLP (σ on every layer, as in docs/backprop.md), one example x = (0.5, −1), target
 y = 1, the quadratic cost C = ½(a^3_1 − y)², after ``backward()``: every z^l_j shows
 δ^l_j = ∂C/∂z^l_j.
 """
