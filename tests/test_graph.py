@@ -12,6 +12,7 @@ import graphviz
 import pytest
 
 import microgrid as mg
+from microgrid.engine import topological
 from microgrid.graph import GraphvizNotInstalled, draw_dot, math_label, render
 
 NODE = re.compile(r"^\s*(\w+) \[label=<(.*)>[^>]*\]$", re.M)
@@ -230,16 +231,12 @@ def test_a_deep_chain_is_walked_without_recursion():
         draw_dot(y)
 
 
-def test_a_few_hundred_nodes_draw_fast():
-    import time
-
+def test_a_few_hundred_nodes_are_all_drawn():
+    # How fast is measured in bench/, not asserted here (a loaded machine would flake).
     mlp = mg.MLP(4, [8, 8, 1], seed=0)
     loss = mg.sum((mlp([0.1 * i, 0.2, -0.3, 0.4]) - 1) ** 2 for i in range(3))
     loss.backward()
-    start = time.perf_counter()
-    g = draw_dot(loss)
-    assert time.perf_counter() - start < 1.0
-    assert len(values(g)) > 200
+    assert len(values(draw_dot(loss, hide_constants=False))) == len(topological(loss)) > 200
 
 
 def test_root_must_be_a_value():
