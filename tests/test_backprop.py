@@ -9,6 +9,7 @@ import math
 import random
 
 import pytest
+import torch
 
 import microgrid.backprop as bp
 from microgrid.backprop import (
@@ -88,7 +89,6 @@ def test_gradients_equal_central_differences_of_the_cost(activation, cost):
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_gradients_equal_pytorch_float64(activation):
-    torch = pytest.importorskip("torch")
     W, B, x, y = random_network([4, 5, 3, 2], seed=4)
     r = backprop(W, B, x, y, activation=activation)
     act = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,

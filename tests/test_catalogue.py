@@ -16,7 +16,9 @@ import subprocess
 import sys
 import tracemalloc
 
+import numpy as np
 import pytest
+import torch
 
 import microgrid
 import microgrid.io
@@ -52,13 +54,11 @@ def test_value_of_non_real_data_is_a_type_error_naming_the_type(bad):
 
 
 def test_value_of_a_numpy_array_is_a_type_error_naming_ndarray():
-    np = pytest.importorskip("numpy")
     with pytest.raises(TypeError, match="ndarray"):
         Value(np.array([1.0, 2.0]))
 
 
 def test_value_of_numpy_scalars_and_bools_is_stored_as_float():
-    np = pytest.importorskip("numpy")
     assert [Value(v).data for v in (np.float32(0.5), np.int64(3), True)] == [0.5, 3.0, 1.0]
     assert all(type(Value(v).data) is float for v in (np.float32(0.5), np.int64(3), True))
 
@@ -809,14 +809,18 @@ big.save(sys.argv[1])
 """
 
 
+# The file-size limit (RLIMIT_FSIZE, SIGXFSZ) exists only on POSIX systems.
+posix_only = pytest.mark.skipif(sys.platform == "win32", reason="needs POSIX resource limits")
+
+
 def _save_interrupted(path, how: str) -> subprocess.CompletedProcess:
-    pytest.importorskip("resource")  # POSIX
     return subprocess.run(
         [sys.executable, "-c", _SAVE_UNDER_A_FILE_SIZE_LIMIT, str(path), how],
         cwd=path.parent, capture_output=True, text=True, timeout=60,
     )
 
 
+@posix_only
 def test_a_save_killed_half_way_leaves_the_old_file_intact(model_file):
     path, old = model_file
     done = _save_interrupted(path, "kill")
@@ -824,6 +828,7 @@ def test_a_save_killed_half_way_leaves_the_old_file_intact(model_file):
     assert MLP.load(str(path)).weights() == old.weights()
 
 
+@posix_only
 def test_a_save_failing_half_way_leaves_the_old_file_intact_and_no_temporary_file(model_file):
     path, old = model_file
     done = _save_interrupted(path, "error")
@@ -893,7 +898,6 @@ def test_labels_with_dot_and_html_metacharacters_cannot_add_nodes_to_the_rendere
     ids=["unsupported-module", "size-mismatch", "mixed-activations", "empty"],
 )
 def test_from_torch_of_a_network_microgrid_cannot_hold_is_a_value_error(layers, message):
-    torch = pytest.importorskip("torch")
     from microgrid.torch import from_torch
 
     with pytest.raises(ValueError, match=message):
@@ -901,7 +905,6 @@ def test_from_torch_of_a_network_microgrid_cannot_hold_is_a_value_error(layers, 
 
 
 def test_from_torch_with_a_nan_weight_is_a_value_error():
-    torch = pytest.importorskip("torch")
     from microgrid.torch import from_torch
 
     linear = torch.nn.Linear(2, 1)
@@ -912,7 +915,6 @@ def test_from_torch_with_a_nan_weight_is_a_value_error():
 
 
 def test_to_torch_of_something_that_is_not_an_mlp_is_a_type_error():
-    pytest.importorskip("torch")
     from microgrid.torch import to_torch
 
     with pytest.raises(TypeError, match="expected a microgrid MLP, got str"):

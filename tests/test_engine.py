@@ -7,29 +7,29 @@ formula, and PyTorch in float64.
 
 from __future__ import annotations
 
-import importlib
 import math
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import micrograd.engine
 import numpy as np
 import pytest
+import torch
 
 import microgrid as mg
 from microgrid import Value
 
 
 def _softplus_torch(x):
-    return importlib.import_module("torch").nn.functional.softplus(x)
+    return torch.nn.functional.softplus(x)
 
 
 def _stack_sum(*xs):
-    return importlib.import_module("torch").stack(xs).sum()
+    return torch.stack(xs).sum()
 
 
 def _stack_dot(*args, bias=None):
-    torch = importlib.import_module("torch")
     n = len(args) // 2
     z = torch.dot(torch.stack(args[:n]), torch.stack(args[n:]))
     return z if bias is None else z + bias
@@ -126,7 +126,6 @@ def test_gradient_matches_central_finite_differences(op, point):
 
 @pytest.mark.parametrize("op, point", CASES)
 def test_value_and_gradient_match_pytorch_float64(op, point):
-    torch = pytest.importorskip("torch")
     ts = [torch.tensor(p, dtype=torch.float64, requires_grad=True) for p in point]
     out_t = (op.th or op.f)(*ts)
     out_t.backward()
@@ -283,7 +282,7 @@ def test_second_backward_doubles_leaf_grads_and_keeps_interior_grads():
 
 
 def test_micrograd_doubles_interior_grads_where_microgrid_does_not():
-    engine = pytest.importorskip("micrograd.engine")
+    engine = micrograd.engine
     x, y = engine.Value(2.0), engine.Value(3.0)
     z = x * y
     out = z.relu()

@@ -7,6 +7,7 @@ import math
 import random
 
 import pytest
+import torch
 
 import microgrid as mg
 from microgrid import MLP, Layer, Neuron, Value
@@ -373,7 +374,6 @@ def _torch_forward(torch, W, B, x, acts):
     [("sigmoid", None), ("tanh", None), ("relu", "linear"), ("tanh", "sigmoid")],
 )
 def test_parameter_grads_and_deltas_match_pytorch(activation, output_activation):
-    torch = pytest.importorskip("torch")
     mlp = MLP(3, [5, 4, 2], activation=activation, output_activation=output_activation, seed=4)
     for layer in mlp.layers:  # non-zero biases so their gradient path is exercised
         for j, n in enumerate(layer.neurons):

@@ -7,13 +7,12 @@ import math
 import time
 
 import pytest
+import torch
 
 from microgrid import MLP, Value
 from microgrid.data import make_moons
 from microgrid.losses import hinge
 from microgrid.optim import SGD, Adam
-
-torch = pytest.importorskip("torch")
 
 START = [0.5, -1.5, 2.0]
 
