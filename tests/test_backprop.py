@@ -87,6 +87,38 @@ def test_gradients_equal_central_differences_of_the_cost(activation, cost):
         assert fd == pytest.approx(r.grad_b[i][j], rel=1e-6, abs=1e-9)
 
 
+@pytest.mark.parametrize("hidden", ["sigmoid", "tanh"])
+@pytest.mark.parametrize("output_activation", ["tanh", "linear"])
+def test_cross_entropy_with_a_non_sigmoid_output_equals_central_differences(
+    hidden, output_activation
+):
+    # BP1's shortcut δ^L = a − y holds for sigmoid outputs only (docs/backprop.md §9); for any
+    # other σ it is ∂C/∂a · σ'(z).  Output biases near ½ and small output weights keep
+    # 0 < a^L < 1, where the cross-entropy is defined for tanh and linear outputs too.
+    W, B, x, y = random_network([3, 4, 2], seed=5)
+    W[-1] = [[0.2 * w for w in row] for row in W[-1]]
+    B[-1] = [0.5, 0.45]
+    kw = dict(activation=hidden, cost="cross_entropy", output_activation=output_activation)
+    r = backprop(W, B, x, y, **kw)
+    assert all(0.05 < a < 0.95 for a in r.a[-1])
+    assert r.delta[-1] != pytest.approx([a - t for a, t in zip(r.a[-1], y, strict=True)])
+    h = 1e-6
+    for i, w_l in enumerate(W):
+        for j, row in enumerate(w_l):
+            for k in range(len(row)):
+                up, down = copy.deepcopy(W), copy.deepcopy(W)
+                up[i][j][k] += h
+                down[i][j][k] -= h
+                fd = (_cost(up, B, x, y, **kw) - _cost(down, B, x, y, **kw)) / (2 * h)
+                assert fd == pytest.approx(r.grad_w[i][j][k], rel=1e-6, abs=1e-9), (i, j, k)
+            up, down = copy.deepcopy(B), copy.deepcopy(B)
+            up[i][j] += h
+            down[i][j] -= h
+            fd = (_cost(W, up, x, y, **kw) - _cost(W, down, x, y, **kw)) / (2 * h)
+            assert fd == pytest.approx(r.grad_b[i][j], rel=1e-6, abs=1e-9), (i, j)
+            assert fd == pytest.approx(r.delta[i][j], rel=1e-6, abs=1e-9), (i, j)  # BP3
+
+
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_gradients_equal_pytorch_float64(activation):
     W, B, x, y = random_network([4, 5, 3, 2], seed=4)
