@@ -144,6 +144,27 @@ def test_values_are_grouped_in_one_cluster_per_document_layer():
     assert 'label=<<I>layer 2</I>>' in g.source
 
 
+def test_a_network_of_ten_and_more_layers_is_grouped_by_layer_with_two_digit_labels():
+    # Document layers 2 … 12: labels such as w^{10}_{11} and z^{12}_1 carry a two-digit layer.
+    mlp = mg.MLP(2, [2] * 10 + [1], seed=0)
+    t = mlp.trace([0.5, -1.0])
+    loss = 0.5 * (t.output - 1.0) ** 2
+    loss.backward()
+    g = draw_dot(loss, max_nodes=None)
+    clusters = cluster_members(g)
+    assert set(clusters) == {f"cluster_layer_{l}" for l in range(1, 13)}
+    shown = values(g)
+    layer_of = re.compile(r'<B><I>[wbza]</I><SUP><FONT POINT-SIZE="\d+">(\d+)<')
+    for name, members in clusters.items():
+        l = int(name.rsplit("_", 1)[1])
+        nodes = [n for n in members if not n.endswith("_op")]
+        assert {int(layer_of.search(shown[n]).group(1)) for n in nodes} == {l}, name
+        if l >= 2:
+            nin, nout = (2, 2) if l < 12 else (2, 1)
+            assert len(nodes) == nout * nin + 3 * nout, name  # w^l, b^l, z^l, a^l
+        assert f"label=<<I>layer {l}" in g.source
+
+
 def test_clusters_false_draws_no_clusters():
     _, _, loss = small_mlp_loss()
     assert "subgraph" not in draw_dot(loss, clusters=False).source
