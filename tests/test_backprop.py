@@ -3,10 +3,14 @@
 
 from __future__ import annotations
 
+import ast
 import copy
 import doctest
 import math
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -355,3 +359,54 @@ def test_batch_mismatch_and_empty_batch_are_rejected():
         backprop_batch(W, B, [], [])
     with pytest.raises(ValueError, match=r"example 1: y: expected 2 targets"):
         backprop_batch(W, B, [x, x], [y, [0.0]])
+
+
+# ------------------------------------------------------------------ independence from the engine
+BACKPROP_PY = Path(bp.__file__)
+
+
+def test_backprop_imports_only_the_standard_library_and_microgrid_notation():
+    # The closed form is the oracle the engine is tested against: it must not use the engine.
+    allowed_local = {"microgrid.notation"}
+    bad = []
+    for node in ast.walk(ast.parse(BACKPROP_PY.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # from . import x / from .x import y, relative to microgrid
+                base = ".".join(["microgrid", *filter(None, [node.module])])
+                names = [base] if node.module else [f"{base}.{a.name}" for a in node.names]
+            else:
+                names = [node.module]
+        elif isinstance(node, ast.Name) and node.id == "__import__":
+            names = ["__import__"]
+        else:
+            continue
+        for name in names:
+            top = name.split(".")[0]
+            if name in allowed_local or name == "__future__":
+                continue
+            if top == "importlib" or name == "__import__" or top not in sys.stdlib_module_names:
+                bad.append(f"line {node.lineno}: {name}")
+    assert not bad, "microgrid/backprop.py may import only the stdlib and microgrid.notation"
+
+
+def test_importing_backprop_alone_loads_neither_the_engine_nor_nn():
+    # The package's __init__ imports the engine, so the check loads microgrid.backprop with an
+    # empty stand-in for the package: whatever it pulls in, it pulls in itself.
+    code = f"""
+import sys, types
+pkg = types.ModuleType("microgrid")
+pkg.__path__ = [{str(BACKPROP_PY.parent)!r}]
+sys.modules["microgrid"] = pkg
+import microgrid.backprop as bp
+r = bp.backprop([[[0.5, -0.3]]], [[0.1]], x=[1.0, 2.0], y=[1.0])
+assert r.grad_w == [[[-0.125, -0.25]]], r.grad_w
+print(" ".join(sorted(m for m in sys.modules if m.split(".")[0] in
+      ("microgrid", "torch", "numpy", "graphviz"))))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    loaded = set(done.stdout.split())
+    assert loaded <= {"microgrid", "microgrid.backprop", "microgrid.notation"}, loaded
