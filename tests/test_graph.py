@@ -12,6 +12,7 @@ import graphviz
 import pytest
 
 import microgrid as mg
+from microgrid.engine import topological
 from microgrid.graph import GraphvizNotInstalled, draw_dot, math_label, render
 
 NODE = re.compile(r"^\s*(\w+) \[label=<(.*)>[^>]*\]$", re.M)
@@ -143,6 +144,27 @@ def test_values_are_grouped_in_one_cluster_per_document_layer():
     assert 'label=<<I>layer 2</I>>' in g.source
 
 
+def test_a_network_of_ten_and_more_layers_is_grouped_by_layer_with_two_digit_labels():
+    # Document layers 2 … 12: labels such as w^{10}_{11} and z^{12}_1 carry a two-digit layer.
+    mlp = mg.MLP(2, [2] * 10 + [1], seed=0)
+    t = mlp.trace([0.5, -1.0])
+    loss = 0.5 * (t.output - 1.0) ** 2
+    loss.backward()
+    g = draw_dot(loss, max_nodes=None)
+    clusters = cluster_members(g)
+    assert set(clusters) == {f"cluster_layer_{l}" for l in range(1, 13)}
+    shown = values(g)
+    layer_of = re.compile(r'<B><I>[wbza]</I><SUP><FONT POINT-SIZE="\d+">(\d+)<')
+    for name, members in clusters.items():
+        l = int(name.rsplit("_", 1)[1])
+        nodes = [n for n in members if not n.endswith("_op")]
+        assert {int(layer_of.search(shown[n]).group(1)) for n in nodes} == {l}, name
+        if l >= 2:
+            nin, nout = (2, 2) if l < 12 else (2, 1)
+            assert len(nodes) == nout * nin + 3 * nout, name  # w^l, b^l, z^l, a^l
+        assert f"label=<<I>layer {l}" in g.source
+
+
 def test_clusters_false_draws_no_clusters():
     _, _, loss = small_mlp_loss()
     assert "subgraph" not in draw_dot(loss, clusters=False).source
@@ -230,16 +252,12 @@ def test_a_deep_chain_is_walked_without_recursion():
         draw_dot(y)
 
 
-def test_a_few_hundred_nodes_draw_fast():
-    import time
-
+def test_a_few_hundred_nodes_are_all_drawn():
+    # How fast is measured in bench/, not asserted here (a loaded machine would flake).
     mlp = mg.MLP(4, [8, 8, 1], seed=0)
     loss = mg.sum((mlp([0.1 * i, 0.2, -0.3, 0.4]) - 1) ** 2 for i in range(3))
     loss.backward()
-    start = time.perf_counter()
-    g = draw_dot(loss)
-    assert time.perf_counter() - start < 1.0
-    assert len(values(g)) > 200
+    assert len(values(draw_dot(loss, hide_constants=False))) == len(topological(loss)) > 200
 
 
 def test_root_must_be_a_value():

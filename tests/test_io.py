@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
 import random
 import subprocess
 import sys
+import tempfile
 
 import pytest
 
@@ -129,6 +131,39 @@ def test_a_failure_before_the_rename_leaves_the_old_file_intact(good_file, monke
     monkeypatch.undo()
     assert path.read_bytes() == before
     assert leftovers(path.parent) == []
+
+
+@pytest.mark.parametrize("where", ["absolute", "relative", "subdirectory"])
+def test_the_temporary_file_sits_in_the_targets_directory(tmp_path, monkeypatch, where):
+    # os.replace is atomic only within one filesystem; across filesystems it fails with EXDEV.
+    # So the temporary file must be beside the target, never in TMPDIR (here another
+    # directory, as /tmp often is another filesystem).
+    elsewhere = tmp_path / "tmpdir"
+    elsewhere.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(elsewhere))
+    monkeypatch.setenv("TMPDIR", str(elsewhere))
+    target_dir = tmp_path / "models"
+    target_dir.mkdir()
+    monkeypatch.chdir(target_dir if where != "subdirectory" else tmp_path)
+    path = {"absolute": target_dir / "m.json", "relative": "m.json",
+            "subdirectory": os.path.join("models", "m.json")}[where]
+    renames = []
+    real_replace = os.replace
+
+    def replace(src, dst):
+        if os.path.dirname(os.path.abspath(src)) != os.path.dirname(os.path.abspath(dst)):
+            raise OSError(errno.EXDEV, "Invalid cross-device link")  # as another filesystem
+        renames.append((os.path.abspath(src), os.path.abspath(dst)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(mio.os, "replace", replace)
+    save_mlp(make_mlp(seed=2), path)
+    monkeypatch.undo()
+    [(src, dst)] = renames
+    assert os.path.dirname(src) == os.path.dirname(dst) == str(target_dir)
+    assert dst == str(target_dir / "m.json") and src != dst
+    assert sorted(os.listdir(target_dir)) == ["m.json"] and os.listdir(elsewhere) == []
+    assert load_mlp(target_dir / "m.json").weights() == make_mlp(seed=2).weights()
 
 
 def test_a_process_killed_in_the_middle_of_a_save_leaves_the_old_file_intact(good_file):
