@@ -24,6 +24,15 @@ from microgrid.torch import to_torch
 F64 = torch.float64
 
 
+@pytest.fixture(autouse=True)
+def _no_hooks_left_behind():
+    # Hooks live in a module-level table: a test that leaves one registered would send every
+    # later backward() down the hooked path.  Start and end every test with none.
+    engine._hooks.clear()
+    yield
+    engine._hooks.clear()
+
+
 def t(x: float) -> torch.Tensor:
     return torch.tensor(x, dtype=F64, requires_grad=True)
 
@@ -554,7 +563,9 @@ def test_hooked_backward_gives_the_same_grads_as_the_plain_pass():
         nodes = [*mlp.parameters(), *(z for zl in t_.z for z in zl)]
         return [n.grad for n in nodes]
 
-    assert run(True) == run(False)
+    hooked = run(True)
+    assert not engine._hooks  # so run(False) takes the plain path
+    assert hooked == run(False)
 
 
 def test_hooks_on_z_nodes_print_delta_layer_by_layer():
