@@ -744,7 +744,13 @@ def weighted_input(ws: list[Value], xs: tuple[Value, ...], b: Value, xd: list[fl
     length and their data ``xd`` (a layer reads its inputs' data once for all its neurons:
     the hot path)."""
     wd = [w.data for w in ws]
-    return _node(_builtin_sum(map(mul, wd, xd)) + b.data, (*ws, *xs, b), (*xd, *wd, 1.0), "·+")
+    z = _builtin_sum(map(mul, wd, xd)) + b.data
+    # Under no_grad, skip building the 2n+1-long parents and local-gradient tuples: that is
+    # most of what no_grad saves in a network's forward pass.  `_node is _record` (no thread
+    # is inside no_grad) costs one global read per neuron, not per weight.
+    if _node is _record or _grad_enabled.get():
+        return _record(z, (*ws, *xs, b), (*xd, *wd, 1.0), "·+")
+    return _leaf(z)
 
 
 def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = None) -> Value:
