@@ -567,9 +567,9 @@ def _backward_with_hooks(root: Value, seed: float) -> None:
 # rule that uses them is recorded too.  Each rule below is written once, generically: called
 # with Values it builds that graph; called with the parents' and the result's floats it gives
 # the floats the forward pass stored — tests/test_idioms.py checks this for every op, so the
-# two can never drift apart.  Why not let the forward ops call these rules too: one Python
-# call per operation (≈ 60 ns) on the hot path, measurably slower W1; the inline formulas
-# stay, checked against this table.
+# two can never drift apart.  Why the forward ops do not call these rules too: a Python call
+# per operation on the hot path (timeit: σ's local gradient inline 104 ns, through its rule
+# 270 ns, in an x.sigmoid() of 694 ns); the inline formulas stay, checked against this table.
 
 
 def _data(v: object) -> float:
