@@ -647,12 +647,14 @@ def test_no_grad_as_a_decorator_and_reused_instance():
 
 def test_no_grad_is_per_thread():
     x = Value(2.0)
+    mlp = MLP(2, [2, 1], seed=4)
     inside, done = threading.Event(), threading.Event()
     results = {}
 
     def other():
         with mg.no_grad():
             results["other"] = x * x
+            results["other z"] = mlp.trace([0.1, 0.2]).z[0][0]
             inside.set()
             done.wait(10)
 
@@ -660,10 +662,12 @@ def test_no_grad_is_per_thread():
     th.start()
     assert inside.wait(10)
     results["main"] = x * x  # the main thread records while the other is in no_grad
+    results["main z"] = mlp.trace([0.1, 0.2]).z[0][0]  # a neuron's z too (its own fast path)
     done.set()
     th.join(10)
-    assert results["other"].parents == ()
+    assert results["other"].parents == () and results["other z"].parents == ()
     assert results["main"].parents == (x, x)
+    assert len(results["main z"].parents) == 5 and results["main z"].op == "·+"
     assert engine._node is engine._record
 
     # And the reverse: a thread started inside no_grad records (threads start fresh).
