@@ -145,7 +145,8 @@ def test_values_are_grouped_in_one_cluster_per_document_layer():
 
 
 def test_a_network_of_ten_and_more_layers_is_grouped_by_layer_with_two_digit_labels():
-    # Document layers 2 … 12: labels such as w^{10}_{11} and z^{12}_1 carry a two-digit layer.
+    # Layers 2 … 12 (docs/backprop.md §1 numbering): labels such as w^{10}_{11} and z^{12}_1
+    # carry a two-digit layer.
     mlp = mg.MLP(2, [2] * 10 + [1], seed=0)
     t = mlp.trace([0.5, -1.0])
     loss = 0.5 * (t.output - 1.0) ** 2
