@@ -35,9 +35,6 @@ _new = object.__new__
 # Shared immutable tuples: most ops have local gradients that are constants, and sharing
 # one tuple between all such nodes saves an allocation per node.
 _NO_PARENTS: tuple = ()
-_ONE = (1.0,)
-_ZERO = (0.0,)
-_MINUS_ONE = (-1.0,)
 _ONE_ONE = (1.0, 1.0)
 _ONE_MINUS_ONE = (1.0, -1.0)
 
@@ -76,11 +73,21 @@ class Value:
         grad: ∂root/∂self after ``root.backward()`` (0.0 until a pass reaches it).
         label: a name for drawings, e.g. ``"w^2_{13}"``.
         op: the operation that made this node ("" for a leaf).
-        parents: the nodes this one was computed from.
-        local_grads: ∂self/∂parent for each parent, computed in the forward pass.
+        parents: the Values this one was computed from (a tuple).
+        local_grads: ∂self/∂parent for each parent, computed in the forward pass (a tuple).
+        operands: the operation's inputs in order, Values and plain numbers alike.
+
+    A plain number in an expression (the 2 in ``2 - x``) is folded into its operation instead
+    of becoming a node of its own: ``(2 - x).parents == (x,)``, ``.local_grads == (-1.0,)``,
+    and ``.operands == (2.0, x)`` gives the number back, on the side it was written.  (A number
+    exponent lives in the op itself: ``x ** 2`` has op ``"**2"`` and operands ``(x,)``.)
     """
 
-    __slots__ = ("data", "grad", "label", "op", "parents", "local_grads")
+    # _ps / _lg hold the parents and local gradients: a tuple for several, the Value and the
+    # float themselves for one (most nodes: σ, ReLU, x·c, …), which saves two tuples per node
+    # in memory and in the garbage collector's work.  _c is the folded number: None, c for
+    # a number on the right (x - c), (c,) for one on the left (c - x).
+    __slots__ = ("data", "grad", "label", "op", "_ps", "_lg", "_c")
 
     def __init__(self, data: Real, label: str = "") -> None:
         self.data = check_real(data, "Value()")
@@ -89,8 +96,38 @@ class Value:
             raise TypeError(f"Value(): label must be a str, got {type(label).__name__}")
         self.label = label
         self.op = ""
-        self.parents = _NO_PARENTS
-        self.local_grads = _NO_PARENTS
+        self._ps = _NO_PARENTS
+        self._lg = _NO_PARENTS
+        self._c = None
+
+    @property
+    def parents(self) -> tuple:
+        ps = self._ps
+        return ps if type(ps) is tuple else (ps,)
+
+    @parents.setter
+    def parents(self, parents: Iterable[Value]) -> None:
+        self._ps = tuple(parents)
+
+    @property
+    def local_grads(self) -> tuple:
+        lg = self._lg
+        return lg if type(lg) is tuple else (lg,)
+
+    @local_grads.setter
+    def local_grads(self, local_grads: Iterable[float]) -> None:
+        self._lg = tuple(local_grads)
+
+    @property
+    def operands(self) -> tuple:
+        """The operation's inputs in the order written: ``parents`` with a folded plain number
+        in its place, ``(x, 2.0)`` for ``x - 2`` and ``(2.0, x)`` for ``2 - x``."""
+        c = self._c
+        if c is None:
+            return self.parents
+        if type(c) is tuple:
+            return (*c, self._ps)
+        return (self._ps, c)
 
     def __repr__(self) -> str:
         name = f"{self.label}, " if self.label else ""
@@ -100,39 +137,54 @@ class Value:
         return self.data
 
     # ------------------------------------------------------------------ arithmetic
+    # With a plain number c the result has one parent and c folded in (see the docstring).
     def __add__(self, other: Operand) -> Value:
-        other = other if isinstance(other, Value) else Const(other)
-        return _node(self.data + other.data, (self, other), _ONE_ONE, "+")
+        if isinstance(other, Value):
+            return _node(self.data + other.data, (self, other), _ONE_ONE, "+")
+        c = check_real(other, "operand")
+        return _node(self.data + c, self, 1.0, "+", c)
 
     __radd__ = __add__
 
     def __sub__(self, other: Operand) -> Value:
-        other = other if isinstance(other, Value) else Const(other)
-        return _node(self.data - other.data, (self, other), _ONE_MINUS_ONE, "-")
+        if isinstance(other, Value):
+            return _node(self.data - other.data, (self, other), _ONE_MINUS_ONE, "-")
+        c = check_real(other, "operand")
+        return _node(self.data - c, self, 1.0, "-", c)
 
     def __rsub__(self, other: Operand) -> Value:
-        return Const(other) - self
+        c = check_real(other, "operand")
+        return _node(c - self.data, self, -1.0, "-", (c,))
 
     def __mul__(self, other: Operand) -> Value:
-        other = other if isinstance(other, Value) else Const(other)
         # ∂(a·b)/∂a = b and ∂(a·b)/∂b = a: the local gradients are the operands' data.
-        return _node(self.data * other.data, (self, other), (other.data, self.data), "*")
+        if isinstance(other, Value):
+            return _node(self.data * other.data, (self, other), (other.data, self.data), "*")
+        c = check_real(other, "operand")
+        return _node(self.data * c, self, c, "*", c)
 
     __rmul__ = __mul__
 
     def __truediv__(self, other: Operand) -> Value:
-        other = other if isinstance(other, Value) else Const(other)
-        b = other.data
+        folded = not isinstance(other, Value)
+        b = check_real(other, "operand") if folded else other.data
         if b == 0.0:
             raise ZeroDivisionError(f"division by zero: {self.data!r} / {b!r}")
         q = self.data / b
+        if folded:
+            return _node(q, self, 1.0 / b, "/", b)
         return _node(q, (self, other), (1.0 / b, -q / b), "/")
 
     def __rtruediv__(self, other: Operand) -> Value:
-        return Const(other) / self
+        c = check_real(other, "operand")
+        b = self.data
+        if b == 0.0:
+            raise ZeroDivisionError(f"division by zero: {c!r} / {b!r}")
+        q = c / b
+        return _node(q, self, -q / b, "/", (c,))
 
     def __neg__(self) -> Value:
-        return _node(-self.data, (self,), _MINUS_ONE, "neg")
+        return _node(-self.data, self, -1.0, "neg")
 
     def __pos__(self) -> Value:
         return self
@@ -158,7 +210,7 @@ class Value:
         # The op names the exponent exactly ("**2", "**0.5"; repr when :g would round it):
         # second derivatives (`grad(create_graph=True)`) read n back from it.
         op = f"**{n:g}"
-        return _node(out, (self,), (local,), op if float(op[2:]) == n else f"**{n!r}")
+        return _node(out, self, local, op if float(op[2:]) == n else f"**{n!r}")
 
     def _pow_value(self, y: Value) -> Value:
         """x ** y with both sides on the graph: ∂/∂x = y·x^(y-1), ∂/∂y = x^y·ln x (x > 0)."""
@@ -172,7 +224,15 @@ class Value:
         return _node(out, (self, y), (y.data * out / x, out * math.log(x)), "**")
 
     def __rpow__(self, other: Operand) -> Value:
-        return Const(other) ** self
+        """c ** x for a number c > 0: ∂/∂x = c^x·ln c."""
+        c = check_real(other, "operand")
+        if c <= 0.0:
+            raise ValueError(f"power: {c!r} ** Value is defined only for a base > 0")
+        try:
+            out = c**self.data
+        except OverflowError:
+            raise OverflowError(f"power: {c!r} ** {self.data!r} overflows a float") from None
+        return _node(out, self, out * math.log(c), "**", (c,))
 
     # ------------------------------------------------------------------ functions
     def exp(self) -> Value:
@@ -180,13 +240,13 @@ class Value:
         if x > _EXP_MAX:
             raise OverflowError(f"exp({x!r}) overflows a float (exp is finite only for x ≤ 709.78)")
         e = math.exp(x)
-        return _node(e, (self,), (e,), "exp")
+        return _node(e, self, e, "exp")
 
     def log(self) -> Value:
         x = self.data
         if x <= 0.0:
             raise ValueError(f"log({x!r}): log is defined only for x > 0")
-        return _node(math.log(x), (self,), (1.0 / x,), "log")
+        return _node(math.log(x), self, 1.0 / x, "log")
 
     def sqrt(self) -> Value:
         x = self.data
@@ -195,11 +255,11 @@ class Value:
                 f"sqrt({x!r}): defined here only for x > 0 (at 0 its derivative is infinite)"
             )
         r = math.sqrt(x)
-        return _node(r, (self,), (0.5 / r,), "sqrt")
+        return _node(r, self, 0.5 / r, "sqrt")
 
     def tanh(self) -> Value:
         t = math.tanh(self.data)  # saturates to ±1.0, never overflows
-        return _node(t, (self,), (1.0 - t * t,), "tanh")
+        return _node(t, self, 1.0 - t * t, "tanh")
 
     def sigmoid(self) -> Value:
         """σ(z) = 1/(1+e^(−z)); σ'(z) = σ(z)(1−σ(z)) (docs/backprop.md §8)."""
@@ -210,17 +270,17 @@ class Value:
         else:
             e = math.exp(z)
             s = e / (1.0 + e)
-        return _node(s, (self,), (s * (1.0 - s),), "σ")
+        return _node(s, self, s * (1.0 - s), "σ")
 
     def relu(self) -> Value:
         # The derivative at exactly 0 is taken as 0, as in PyTorch.
         if self.data > 0.0:
-            return _node(self.data, (self,), _ONE, "ReLU")
-        return _node(0.0, (self,), _ZERO, "ReLU")
+            return _node(self.data, self, 1.0, "ReLU")
+        return _node(0.0, self, 0.0, "ReLU")
 
     def abs(self) -> Value:
         x = self.data
-        return _node(abs(x), (self,), _ONE if x > 0.0 else _MINUS_ONE if x < 0.0 else _ZERO, "abs")
+        return _node(abs(x), self, 1.0 if x > 0.0 else -1.0 if x < 0.0 else 0.0, "abs")
 
     __abs__ = abs
 
@@ -234,7 +294,7 @@ class Value:
             e = math.exp(x)
             y = math.log1p(e)
             s = e / (1.0 + e)
-        return _node(y, (self,), (s,), "softplus")
+        return _node(y, self, s, "softplus")
 
     def identity(self) -> Value:
         """The "linear" activation: a = z. Returns the node itself (no new node)."""
@@ -287,24 +347,7 @@ class Value:
         # Pass 1: order the interior nodes so each comes after every node it feeds
         # (depth-first post-order with an explicit stack, so no recursion), resetting their
         # grads on the way.  Leaves need no place in the order: they only receive.
-        order = []
-        visited = set()
-        stack = [self] if self.parents else []
-        pop, push, emit, visit = stack.pop, stack.append, order.append, visited.add
-        while stack:
-            node = pop()
-            if node is _EMIT:
-                emit(pop())
-                continue
-            if node in visited:
-                continue
-            visit(node)
-            node.grad = 0.0
-            push(node)
-            push(_EMIT)  # all of node's parents, pushed next, are ordered before node
-            for p in node.parents:
-                if p.parents and p not in visited:
-                    push(p)
+        order = _interior_order(self, reset=True)
         self.grad += grad
 
         # Pass 2: the chain rule, from the root down: parent.grad += ∂node/∂parent · node.grad.
@@ -313,8 +356,12 @@ class Value:
         for node in reversed(order):
             g = node.grad
             if g:
-                for p, local in zip(node.parents, node.local_grads):
-                    p.grad += local * g
+                ps = node._ps
+                if type(ps) is tuple:
+                    for p, local in zip(ps, node._lg):
+                        p.grad += local * g
+                else:  # one parent, stored without a tuple
+                    ps.grad += node._lg * g
 
     def zero_grad(self) -> None:
         """Set ``grad`` of this node and every node it depends on to 0.0."""
@@ -333,23 +380,29 @@ class Const(Value):
         self.grad = 0.0
         self.label = ""
         self.op = ""
-        self.parents = _NO_PARENTS
-        self.local_grads = _NO_PARENTS
+        self._ps = _NO_PARENTS
+        self._lg = _NO_PARENTS
+        self._c = None
 
 
 Real = int | float
 Operand = Value | int | float
 
 
-def _record(data: float, parents: tuple, local_grads: tuple, op: str) -> Value:
-    """Make an interior node without running ``Value.__init__``'s checks (hot path)."""
+def _record(
+    data: float, parents: tuple | Value, local_grads: tuple | float, op: str, const: object = None
+) -> Value:
+    """Make an interior node without running ``Value.__init__``'s checks (hot path).  One
+    parent may be given as the Value itself and its local gradient as the float (no tuples);
+    ``const`` is a folded number (see `Value`'s slots)."""
     out = _new(Value)
     out.data = data
     out.grad = 0.0
     out.label = ""
     out.op = op
-    out.parents = parents
-    out.local_grads = local_grads
+    out._ps = parents
+    out._lg = local_grads
+    out._c = const
     return out
 
 
@@ -360,8 +413,9 @@ def _leaf(data: float, label: str = "") -> Value:
     out.grad = 0.0
     out.label = label
     out.op = ""
-    out.parents = _NO_PARENTS
-    out.local_grads = _NO_PARENTS
+    out._ps = _NO_PARENTS
+    out._lg = _NO_PARENTS
+    out._c = None
     return out
 
 
@@ -380,9 +434,11 @@ _no_grad_lock = threading.Lock()
 _no_grad_open = 0  # no_grad blocks open, over all threads
 
 
-def _node_checked(data: float, parents: tuple, local_grads: tuple, op: str) -> Value:
+def _node_checked(
+    data: float, parents: tuple | Value, local_grads: tuple | float, op: str, const: object = None
+) -> Value:
     if _grad_enabled.get():
-        return _record(data, parents, local_grads, op)
+        return _record(data, parents, local_grads, op, const)
     return _leaf(data)
 
 
@@ -475,25 +531,33 @@ def _run_hooks(node: Value, g: object, create_graph: bool) -> object:
     return g
 
 
-def _interior_order(root: Value) -> list[Value]:
-    """The interior nodes ``root`` depends on, each after every node it feeds (the same walk,
-    hence the same order and the same float sums, as `Value.backward`'s first pass)."""
+def _interior_order(root: Value, reset: bool = False) -> list[Value]:
+    """The interior nodes ``root`` depends on, each after every node it feeds: a depth-first
+    post-order with an explicit stack (no recursion).  Leaves need no place in the order: they
+    only receive.  ``reset`` sets each one's grad to 0.0 on the way (`Value.backward`)."""
     order = []
     visited = set()
-    stack = [root] if root.parents else []
+    stack = [root] if root._ps else []
+    pop, push, emit, visit = stack.pop, stack.append, order.append, visited.add
     while stack:
-        node = stack.pop()
+        node = pop()
         if node is _EMIT:
-            order.append(stack.pop())
+            emit(pop())
             continue
         if node in visited:
             continue
-        visited.add(node)
-        stack.append(node)
-        stack.append(_EMIT)
-        for p in node.parents:
-            if p.parents and p not in visited:
-                stack.append(p)
+        visit(node)
+        if reset:
+            node.grad = 0.0
+        push(node)
+        push(_EMIT)  # all of node's parents, pushed next, are ordered before node
+        ps = node._ps
+        if type(ps) is tuple:
+            for p in ps:
+                if p._ps and p not in visited:
+                    push(p)
+        elif ps._ps and ps not in visited:
+            push(ps)
     return order
 
 
@@ -520,7 +584,7 @@ def _chain_rule(
                 if not p.parents:
                     leaves[p] = None
             continue
-        locals_ = _second_order_rule(node)(node.parents, node) if create_graph else node.local_grads
+        locals_ = _second_order_locals(node) if create_graph else node.local_grads
         for p, local in zip(node.parents, locals_):
             if not p.parents:
                 leaves[p] = None
@@ -628,6 +692,16 @@ _SECOND_ORDER: dict[str, Callable[[Sequence, object], tuple]] = {
     "·": _dot_rule,
     "·+": _dot_bias_rule,
 }
+
+
+def _second_order_locals(node: Value) -> tuple:
+    """∂node/∂parent as Values, one per parent: the rule sees the operands (a folded number in
+    its place) and the numbers' entries are dropped."""
+    operands = node.operands
+    locals_ = _second_order_rule(node)(operands, node)
+    if node._c is None:
+        return locals_
+    return tuple(g for x, g in zip(operands, locals_) if isinstance(x, Value))
 
 
 def _second_order_rule(node: Value) -> Callable[[Sequence, object], tuple]:

@@ -240,7 +240,16 @@ def draw_dot(
     if not isinstance(precision, int) or isinstance(precision, bool) or not 1 <= precision <= 17:
         raise ValueError(f"draw_dot: precision must be an int from 1 to 17, got {precision!r}")
 
-    nodes = topological(root)
+    # Each operation's inputs as (Value, local gradient): a plain number folded into the
+    # operation (the 2 in ``x * 2``) becomes a `Const` here, so it is drawn (or hidden) exactly
+    # like a constant leaf; it has no local gradient.
+    inputs = {}
+    nodes = []
+    for v in topological(root):
+        if v.parents:
+            inputs[v] = _inputs(v)
+            nodes += [c for c, lg in inputs[v] if lg is None]
+        nodes.append(v)
 
     def hidden(v: Value) -> bool:
         return hide_constants and isinstance(v, Const) and v is not root
@@ -294,9 +303,9 @@ def draw_dot(
         # the operation that made v, as its own small node, with hidden constants folded in
         oid = vid + "_op"
         text = _op_text(v.op)
-        consts = [(i, p) for i, p in enumerate(v.parents) if hidden(p)]
+        consts = [(i, p) for i, (p, _) in enumerate(inputs[v]) if hidden(p)]
         if consts:
-            if len(v.parents) == 2 and len(consts) == 1:
+            if len(inputs[v]) == 2 and len(consts) == 1:
                 i, c = consts[0]
                 text = f"{num(c.data)} {text}" if i == 0 else f"{text} {num(c.data)}"
             else:
@@ -304,11 +313,11 @@ def draw_dot(
         op_attrs = {"label": f"<{text}>", "shape": "ellipse", "fontsize": "12",
                     "margin": "0.04,0.02", "width": "0.3", "height": "0.3"}
         groups.setdefault(layer, []).append((oid, op_attrs))
-        for p, lg in zip(v.parents, v.local_grads, strict=True):
+        for p, lg in inputs[v]:
             if hidden(p):
                 continue
             attrs = {}
-            if local_grads:
+            if local_grads and lg is not None:
                 attrs = {"label": num(lg), "fontsize": "10", "fontcolor": "#2166ac"}
             edges.append((ids[id(p)], oid, attrs))
         edges.append((oid, vid, {}))
@@ -324,6 +333,13 @@ def draw_dot(
     for tail, head, attrs in edges:
         dot.edge(tail, head, **attrs)
     return dot
+
+
+def _inputs(v: Value) -> list[tuple[Value, float | None]]:
+    local_grads = iter(v.local_grads)
+    return [
+        (x, next(local_grads)) if isinstance(x, Value) else (Const(x), None) for x in v.operands
+    ]
 
 
 def render(
