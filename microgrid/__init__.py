@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .engine import Const, Value, dot, sum
+from .engine import Const, Value, dot, sum  # noqa: F401 - microgrid.sum, kept out of __all__
 from .gradient_check import GradcheckError, gradcheck
 from .nn import MLP, Layer, Module, Neuron
 

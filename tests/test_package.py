@@ -59,9 +59,7 @@ def test_every_name_in_all_exists():
 
 
 def test_sum_and_draw_dot_are_still_importable_by_name():
-    from microgrid import draw_dot, render, sum  # noqa: A004 - the point of the test
-
-    from microgrid import graph
+    from microgrid import draw_dot, graph, render, sum  # noqa: A004 - the point of the test
     from microgrid.engine import sum as engine_sum
 
     assert sum is engine_sum and sum([microgrid.Value(1.0), 2.0]).data == 3.0
