@@ -200,6 +200,16 @@ def test_predict_on_floats_agrees_with_the_network_itself():
     assert a_L == pytest.approx(output_numbers(mlp(X[0])), rel=1e-12, abs=1e-12)
 
 
+def test_predict_reads_the_output_layer_with_its_own_activation():
+    # sigmoid hidden layers, a linear output: σ on the output would make every class 1
+    X, y, objective, _ = moons_setup()
+    mlp = MLP(2, [4, 1], activation="sigmoid", output_activation="linear", seed=0)
+    fit(mlp, X, y, objective, Adam(mlp.parameters(), lr=0.1), steps=20)
+    classes = predict(mlp, X, objective)
+    assert classes == [objective.classify(output_numbers(mlp(x))) for x in X]
+    assert set(classes) == {0, 1}
+
+
 def test_evaluate_counts_the_points_classified_right():
     X, y, objective, mlp = moons_setup()
     result = evaluate(mlp, X, y, objective)
