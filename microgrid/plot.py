@@ -95,6 +95,9 @@ def plot_decision_regions(
 ) -> Any:
     """The class the network gives every point of a ``resolution`` × ``resolution`` grid
     around the data, as coloured regions, with the data on top (one colour per class)."""
+    if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
+        raise ValueError(f"plot_decision_regions: resolution must be an int ≥ 2, got "
+                         f"{resolution!r}")
     if ax is None:
         ax = _new_axes()
     matplotlib = require_matplotlib()

@@ -241,6 +241,15 @@ def test_training_figure_draws_history_and_regions(tmp_path):
     assert (tmp_path / "fit.svg").read_text().rstrip().endswith("</svg>")
 
 
+@pytest.mark.parametrize("resolution", [1, 0, 2.5, True])
+def test_decision_regions_need_a_grid_of_at_least_two_by_two(resolution):
+    from microgrid.plot import plot_decision_regions
+
+    X, y, objective, mlp = moons_setup()
+    with pytest.raises(ValueError, match="resolution must be an int ≥ 2"):
+        plot_decision_regions(mlp, X, y, objective, resolution=resolution)
+
+
 def test_check_image_path_names_the_formats_that_work():
     from microgrid.plot import check_image_path
 
