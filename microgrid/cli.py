@@ -299,9 +299,11 @@ class Progress:
 
     BAR = 30  # the bar's width when the terminal has room for it
 
-    def __init__(self, total: int, stream: TextIO = sys.stderr, columns: int | None = None) -> None:
-        self.total, self.stream = total, stream
-        self.tty = stream.isatty()
+    def __init__(self, total: int, stream: TextIO | None = None,
+                 columns: int | None = None) -> None:
+        # sys.stderr when called, not when defined: it may have been replaced since (pytest)
+        self.total, self.stream = total, stream or sys.stderr
+        self.tty = self.stream.isatty()
         self.columns = columns or shutil.get_terminal_size().columns
         self.every = max(1, total // 10)
         self.start = time.perf_counter()
