@@ -161,8 +161,8 @@ def fit(
 
     Each step uses ``batch_size`` points drawn at random (a generator seeded with ``seed``,
     so a run is repeatable), or all of them (``None``).  ``on_step(step, loss, accuracy)`` is
-    called after every step (a progress bar).  Ctrl-C stops after the current step and
-    returns what was done, with ``history.interrupted`` set; a step that fails raises
+    called after every step (a progress bar).  Ctrl-C stops training where it is and returns
+    the steps done, with ``history.interrupted`` set; a step that fails raises
     `TrainingError` (the parameters keep the last good step's values).
     """
     n = _check_data(mlp, X, y, objective)
