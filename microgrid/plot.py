@@ -15,11 +15,10 @@ absence is an ImportError saying how to install it.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
 from typing import Any
 
 from .nn import MLP
-from .train import Evaluation, History, Objective, layer_sizes, predict
+from .train import Evaluation, History, Labels, Objective, Points, layer_sizes, predict
 
 __all__ = [
     "PLOT_HINT", "require_matplotlib", "image_formats", "check_image_path",
@@ -84,15 +83,8 @@ def plot_history(history: History, loss_name: str = "", ax: Any = None) -> Any:
     return ax
 
 
-def plot_decision_regions(
-    mlp: MLP,
-    X: Sequence[Sequence[float]],
-    y: Sequence[int],
-    objective: Objective,
-    ax: Any = None,
-    resolution: int = 100,
-    title: str = "decision regions",
-) -> Any:
+def plot_decision_regions(mlp: MLP, X: Points, y: Labels, objective: Objective, ax: Any = None,
+                          resolution: int = 100, title: str = "decision regions") -> Any:
     """The class the network gives every point of a ``resolution`` × ``resolution`` grid
     around the data, as coloured regions, with the data on top (one colour per class)."""
     if isinstance(resolution, bool) or not isinstance(resolution, int) or resolution < 2:
@@ -121,15 +113,8 @@ def plot_decision_regions(
     return ax
 
 
-def training_figure(
-    mlp: MLP,
-    X: Sequence[Sequence[float]],
-    y: Sequence[int],
-    objective: Objective,
-    history: History,
-    title: str | None = None,
-    evaluation: Evaluation | None = None,
-) -> Any:
+def training_figure(mlp: MLP, X: Points, y: Labels, objective: Objective, history: History,
+                    title: str | None = None, evaluation: Evaluation | None = None) -> Any:
     """Both panels side by side (the history, the decision regions) in one Figure;
     ``evaluation`` (from `microgrid.train.evaluate`) puts the final accuracy in the title."""
     left, right = _new_axes(ncols=2)
