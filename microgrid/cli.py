@@ -211,6 +211,12 @@ def _float(text: str) -> float:
     return x
 
 
+def _file_name(text: str) -> str:
+    if not text.strip():  # '' would mean "no file" to the code and "this folder" to the OS
+        raise argparse.ArgumentTypeError(f"expected a file name, got {text!r}")
+    return text
+
+
 def _layer_sizes(text: str) -> list[int]:
     if text.strip() in ("", "none"):
         return []  # no hidden layer: a linear classifier
@@ -464,7 +470,7 @@ def build_parser() -> argparse.ArgumentParser:
             "with their largest difference. The computation graph is written to --out."
         ),
     )
-    demo.add_argument("--out", default="microgrid-demo.svg", metavar="PATH",
+    demo.add_argument("--out", type=_file_name, default="microgrid-demo.svg", metavar="PATH",
                       help="where to draw the graph: .svg, .png, .pdf, or .dot for the DOT source "
                            "(default: %(default)s)")
     demo.set_defaults(run=run_demo, parser=demo)
@@ -507,11 +513,11 @@ def build_parser() -> argparse.ArgumentParser:
                        help="seed of the data, the initial weights and the batches "
                             "(default: %(default)s)")
     plot = train.add_mutually_exclusive_group()
-    plot.add_argument("--plot", default=None, metavar="PATH",
+    plot.add_argument("--plot", type=_file_name, default=None, metavar="PATH",
                       help="image of the loss curve and the decision regions (.png, .svg, .pdf, "
                            f"…), needs matplotlib (default: {DEFAULT_PLOT})")
     plot.add_argument("--no-plot", action="store_true", help="draw no plot")
-    train.add_argument("--save", default=None, metavar="PATH",
+    train.add_argument("--save", type=_file_name, default=None, metavar="PATH",
                        help="save the trained model as JSON (load it with MLP.load or predict)")
     train.set_defaults(run=run_train, parser=train)
 
@@ -523,7 +529,8 @@ def build_parser() -> argparse.ArgumentParser:
             "for the input x1 x2 ..., and the class it stands for."
         ),
     )
-    predict.add_argument("model", metavar="MODEL.json", help="the model file")
+    predict.add_argument("model", type=_file_name, metavar="MODEL.json",
+                         help="the model file")
     predict.add_argument("inputs", nargs="+", type=_float, metavar="x",
                          help="the input numbers, one per input of the model")
     predict.set_defaults(run=run_predict, parser=predict)

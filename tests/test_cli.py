@@ -274,6 +274,10 @@ def test_help_is_available_for_every_command(command, tmp_path):
         (["train", "--lr", "-1"], "expected a number > 0"),
         (["demo", "--frob"], "unrecognized arguments: --frob"),
         (["predict", "model.json"], "the following arguments are required: x"),
+        (["train", "--save", ""], "argument --save: expected a file name, got ''"),
+        (["train", "--plot", " "], "argument --plot: expected a file name, got ' '"),
+        (["demo", "--out", ""], "argument --out: expected a file name, got ''"),
+        (["predict", "", "1"], "argument MODEL.json: expected a file name, got ''"),
     ],
 )
 def test_bad_arguments_exit_2_with_a_message(args, message, tmp_path):
