@@ -480,14 +480,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="train an MLP on a 2-D dataset, with progress, a plot and a model file",
         description=(
             "Train an MLP (2 inputs, hidden layers, a linear output) on a small 2-D dataset, "
-            "showing the loss and accuracy as it goes; then print a summary, draw the loss "
-            "curve and the decision regions, and optionally save the model as JSON."
+            "showing each step's batch loss and accuracy as it goes; then print the final model's "
+            "loss and accuracy on all points, optionally save it as JSON, and draw the loss "
+            "curve and the decision regions. Every option is checked before training starts."
         ),
     )
     train.add_argument("--dataset", choices=DATASETS, default="moons",
                        help="the data (default: %(default)s)")
     train.add_argument("--samples", type=_positive_int, default=100, metavar="N",
-                       help="number of points (default: %(default)s)")
+                       help="number of points, at least 2 (default: %(default)s)")
     train.add_argument("--noise", type=_non_negative_float, default=None, metavar="SD",
                        help="standard deviation of the noise (default: the dataset's own)")
     train.add_argument("--classes", type=_positive_int, default=None, metavar="K",
@@ -508,7 +509,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--steps", type=_positive_int, default=200,
                        help="optimizer steps (default: %(default)s)")
     train.add_argument("--batch-size", type=_positive_int, default=None, metavar="B",
-                       help="points per step, drawn at random (default: all of them)")
+                       help="points per step, drawn at random, at most --samples (default: all)")
     train.add_argument("--seed", type=int, default=0,
                        help="seed of the data, the initial weights and the batches "
                             "(default: %(default)s)")
