@@ -19,6 +19,7 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from . import io
 from .engine import Value, check_real, weighted_input
 
 __all__ = ["ACTIVATIONS", "Module", "Neuron", "Layer", "MLP", "Trace"]
@@ -315,19 +316,39 @@ class MLP(Module):
             n.b.data = b
 
     # ------------------------------------------------------------ model files (JSON)
-    def save(self, path: str) -> None:
-        """Write architecture, activations and weights to a JSON file, atomically."""
-        from .io import save_mlp
-
-        save_mlp(self, path)
+    def to_dict(self) -> dict[str, object]:
+        """The whole network as plain data: what a model file holds (see `microgrid.io`)."""
+        return {
+            "nin": self.nin,
+            "nouts": list(self.nouts),
+            "activation": self.activation,
+            "output_activation": self.output_activation,
+            "weights": self.weights(),
+            "biases": self.biases(),
+        }
 
     @classmethod
-    def load(cls, path: str) -> MLP:
-        """Read a model written by `save`; a malformed file raises ValueError saying what
-        is wrong."""
-        from .io import load_mlp
+    def from_dict(cls, model: dict[str, object]) -> MLP:
+        """The network that `to_dict` described (sizes, activations and weights checked)."""
+        missing = [key for key in io.MODEL_KEYS if key not in model]
+        if missing:
+            raise ValueError(f"MLP.from_dict: missing {', '.join(map(repr, missing))}")
+        mlp = cls(model["nin"], model["nouts"], model["activation"], model["output_activation"],
+                  seed=0)
+        mlp.load_weights(model["weights"], model["biases"])
+        return mlp
 
-        return load_mlp(path)
+    def save(self, path: io.PathLike, *, metadata: dict[str, object] | None = None) -> None:
+        """Write architecture, activations, weights (and any JSON ``metadata``) to a JSON file,
+        atomically: an interrupted save leaves the old file intact."""
+        io.write_model(path, self.to_dict(), metadata)
+
+    @classmethod
+    def load(cls, path: io.PathLike) -> MLP:
+        """Read a model written by `save`; a malformed file raises ValueError saying what
+        is wrong.  (``microgrid.io.read_model(path)`` also gives the metadata.)"""
+        model, _ = io.read_model(path)
+        return cls.from_dict(model)
 
     def __repr__(self) -> str:
         sizes = "-".join(str(s) for s in [self.nin, *self.nouts])
