@@ -220,6 +220,22 @@ def test_evaluate_counts_the_points_classified_right():
         f"({expected}/30)"
 
 
+def test_evaluate_records_no_graph():
+    """Evaluation differentiates nothing, so it runs under no_grad: every output is a leaf."""
+    X, y, objective, mlp = moons_setup()
+    seen = []
+
+    class Spy(Objective):
+        def loss(self, outputs, labels):
+            seen.extend(outputs)
+            return super().loss(outputs, labels)
+
+    spy = Spy(objective.name, objective.n_classes)
+    result = evaluate(mlp, X, y, spy)
+    assert len(seen) == len(X) and all(not o.parents for o in seen)
+    assert result.loss == objective.loss([mlp(x) for x in X], y).data  # the same numbers
+
+
 def test_layer_sizes_and_output_numbers():
     assert layer_sizes(MLP(2, [16, 16, 1])) == "2-16-16-1"
     assert output_numbers(Value(2.5)) == [2.5]
