@@ -433,14 +433,13 @@ class _Builder:
                     f" = {self.num(local)} × {_wrap(self.number(g[v]), 2)}"
                     f" = {self.num(local * g[v])}"
                 )
-                if old != 0.0:
-                    generic += f"; {self.num(old)} → <b>{shown}</b>"
-                else:
-                    generic += f" → <b>{shown}</b>"
+                if old != 0.0:  # a second path into p: the multivariate chain rule adds
+                    generic += f"; {self.num(old)} + {self.factor(local * g[v])}"
+                generic += f" → <b>{shown}</b>"
                 eq, note = self._in_derivation(v, k, p, local)
                 steps.append({
                     "phase": "backward", "node": self.index[v], "parent": self.index[p],
-                    "grad": shown, "html": generic, "eq": eq, "note": note, "final": final,
+                    "edge": k, "grad": shown, "html": generic, "eq": eq, "note": note,
                 })
         self.accumulated = acc
         return steps

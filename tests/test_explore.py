@@ -109,6 +109,26 @@ def test_backward_steps_accumulate_to_the_engines_gradients(demo):
     C.zero_grad()
 
 
+def test_every_backward_step_adds_local_times_grad_to_a_running_sum(demo):
+    _, C, page = demo
+    C.zero_grad()
+    C.backward()
+    drawn = [v for v in topological(C) if not isinstance(v, mg.Const)]
+    running = [0.0] * len(drawn)
+    for s in page.steps[page.data["firstBackward"] + 1:]:
+        if s["parent"] is None:
+            continue
+        child, parent = drawn[s["node"]], drawn[s["parent"]]
+        assert child.parents[s["edge"]] is parent
+        contribution = child.local_grads[s["edge"]] * child.grad
+        running[s["parent"]] += contribution
+        assert s["grad"] == num(running[s["parent"]])
+        text = plain(s["html"])
+        assert f" = {num(contribution)}" in text and text.endswith(f" → {s['grad']}")
+    assert [num(r) for r in running[:-1]] == [num(v.grad) for v in drawn[:-1]]
+    C.zero_grad()
+
+
 def test_the_backward_pass_starts_with_the_seed_and_visits_every_edge(demo):
     _, C, page = demo
     backward = page.steps[page.data["firstBackward"]:]
@@ -133,6 +153,7 @@ def test_mlp_steps_cite_bp1_to_bp4_in_the_derivations_terms(demo):
 
 def test_a_bp4_step_has_the_engines_numbers(demo):
     mlp, C, page = demo
+    mlp.zero_grad()
     t = mlp.trace(DEMO_X)
     C2 = quadratic(t.a[-1], DEMO_Y)
     C2.backward()
