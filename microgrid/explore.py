@@ -320,12 +320,16 @@ class _Builder:
 
     # ------------------------------------------------------------------ names
     def _name_nodes(self) -> None:
-        unnamed = 0
+        unnamed = leaves = 0
         for v in self.nodes:
-            if v.label:
-                self.names[v], self.atomic[v] = math_html(v.label), True
-            elif isinstance(v, Const) or not v.parents:
+            if v.label:  # kept on one line: w and its scripts never part at a line break
+                self.names[v] = f'<span class="nw">{math_html(v.label)}</span>'
+                self.atomic[v] = True
+            elif isinstance(v, Const):  # a plain number reads as itself
                 self.names[v], self.atomic[v] = self.num(v.data), v.data >= 0
+            elif not v.parents:  # an unnamed leaf: x_1, x_2, … (hover shows it in the graph)
+                leaves += 1
+                self.names[v], self.atomic[v] = f"<i>x</i><sub>{leaves}</sub>", True
             elif v is self.root:
                 self.names[v], self.atomic[v] = "<i>C</i>", True
             else:
@@ -639,7 +643,8 @@ class _Builder:
             "firstBackward": first_backward,
             "root": self.index[self.root],
             "nodes": [{
-                "name": self.names[v], "plain": v.label or re.sub(r"<[^>]*>", "", self.names[v]),
+                "name": self.names[v], "plain": _plain_label(v.label) or html.unescape(
+                    re.sub(r"<[^>]*>", "", self.names[v])),
                 "data": self.num(v.data), "grad": self.num(self.grad[v]),
                 "leaf": not v.parents,
                 "computedAt": 0 if not v.parents else None,
@@ -652,6 +657,20 @@ class _Builder:
             page["nodes"][step["node"]]["computedAt"] = s
         label = self.root.label or "the root"
         return Explorer(page, svg, f"{label}: {len(self.drawn)} values")
+
+
+_SUPERSCRIPTS = str.maketrans("0123456789,", "⁰¹²³⁴⁵⁶⁷⁸⁹˒")
+_SUBSCRIPTS = str.maketrans("0123456789,", "₀₁₂₃₄₅₆₇₈₉‚")
+
+
+def _plain_label(label: str) -> str:
+    """A label as plain text for a drop-down list: "w^3_{12}" → "w³₁₂" (others unchanged)."""
+    parsed = parse_label(label)
+    if parsed is None:
+        return label
+    symbol, layer, indices = parsed
+    sub = _idx(indices).strip("{}")
+    return symbol + str(layer).translate(_SUPERSCRIPTS) + sub.translate(_SUBSCRIPTS)
 
 
 def _sup(n: int) -> str:
@@ -754,7 +773,7 @@ def _page(data: dict, svg: str, title: str) -> str:
   <section id="graph">{svg}</section>
   <aside id="side">
     <div id="now"><div id="now-html"></div><div id="now-eq"></div><div id="now-note"></div></div>
-    <ol id="steps"></ol>
+    <ol id="steps" start="0"></ol>
   </aside>
 </main>
 <div id="below">

@@ -146,8 +146,11 @@
     phase.className = step.phase;
     phase.textContent = step.phase === "start" ? "start" :
       step.phase === "forward" ? "forward pass" : "backward pass";
-    if (full) centre(document.getElementById("graph"),
-                     value[step.parent !== null && step.parent !== undefined ? step.parent : step.node]);
+    if (full) {  // follow the step: the node it computes, or the parent it sends ∂C to
+      var at = step.phase === "start" ? steps[Math.min(1, last)].node :
+        step.parent !== null && step.parent !== undefined ? step.parent : step.node;
+      centre(document.getElementById("graph"), value[at]);
+    }
     document.body.setAttribute("data-step", current);
   }
 

@@ -196,6 +196,16 @@ def test_a_zero_gradient_node_passes_nothing_on():
     assert page.data["nodes"][0]["grad"] == "0"
 
 
+def test_unnamed_values_get_names_and_a_lone_leaf_works():
+    x = Value(2.0)
+    y = x * x + x
+    texts = [plain(s["html"]) for s in explore(y).steps]
+    assert texts[1:3] == ["x1·x1 = 2·2 = 4", "C = x1·x1 + x1 = 4 + 2 = 6"]
+    assert texts[-1] == "∂C/∂x1 += ∂(x1·x1)/∂x1 × ∂C/∂(x1·x1) = 2 × 1 = 2; 3 + 2 → 5"
+    lone = explore(Value(3.0, "x"))
+    assert [plain(s["html"]) for s in lone.steps][1] == "∂x/∂x = 1"
+
+
 # ---------------------------------------------------------------------------- layers, certificates
 def test_the_layer_view_holds_every_delta(demo):
     mlp, _, page = demo
