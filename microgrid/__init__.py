@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from .engine import Const, Value, dot, sum
+from .explore import Explorer, explore  # after this, microgrid.explore is the function
 from .gradcheck import GradcheckError, gradcheck
 from .nn import MLP, Layer, Module, Neuron
 
@@ -15,7 +16,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Value", "Const", "sum", "dot", "gradcheck", "GradcheckError",
-    "Module", "Neuron", "Layer", "MLP", "draw_dot", "render",
+    "Module", "Neuron", "Layer", "MLP", "draw_dot", "render", "explore", "Explorer",
 ]
 
 

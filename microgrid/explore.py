@@ -21,12 +21,9 @@ script (``explore_player.js``) only plays them.  Nothing is fetched: no CDN, no 
 from __future__ import annotations
 
 import html
-import json
 import math
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Sequence
-from importlib import resources
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -36,9 +33,8 @@ from .notation import parse_label
 
 __all__ = ["explore", "Explorer"]
 
+# (json, xml.etree and importlib.resources are imported where used: `import microgrid` stays lean)
 SVG_NS = "http://www.w3.org/2000/svg"
-ET.register_namespace("", SVG_NS)
-ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
 _T = f"{{{SVG_NS}}}"
 
 EPS = 1e-6  # the step of the central finite differences
@@ -690,6 +686,10 @@ def _annotate_svg(svg_text: str, b: _Builder) -> tuple[str, float]:
     draw_dot names its values v0, v1, … in topological order, and Graphviz writes that name
     as each group's <title>: that is how a group is matched to its node.
     """
+    import xml.etree.ElementTree as ET
+
+    ET.register_namespace("", SVG_NS)  # written back as plain <svg>, <g>, … (no ns0: prefix)
+    ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
     root = ET.fromstring(svg_text)
     width = root.get("width", "0pt")
     natural = float(re.sub(r"[a-z]+$", "", width) or 0)  # 1 pt drawn as 1 px: 14 px text
@@ -725,7 +725,7 @@ def _annotate_svg(svg_text: str, b: _Builder) -> tuple[str, float]:
     return ET.tostring(root, encoding="unicode"), natural
 
 
-def _mark_texts(g: ET.Element, v: Value, b: _Builder) -> None:
+def _mark_texts(g: Any, v: Value, b: _Builder) -> None:
     """Find the text holding v's data and the one holding its grad (the grad row is the
     last; its text ends with the number, after "grad = " or "δ^l_j = ")."""
     texts = list(g.iter(f"{_T}text"))
@@ -746,10 +746,14 @@ def _mark_texts(g: ET.Element, v: Value, b: _Builder) -> None:
 
 # ============================================================================ the page
 def _asset(name: str) -> str:
+    from importlib import resources
+
     return resources.files("microgrid").joinpath(name).read_text(encoding="utf-8")
 
 
 def _page(data: dict, svg: str, title: str) -> str:
+    import json
+
     blob = json.dumps(data, ensure_ascii=False, allow_nan=False).replace("</", "<\\/")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">

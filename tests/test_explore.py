@@ -344,6 +344,12 @@ def test_save_writes_one_file_and_repr_html_is_an_iframe(tmp_path, demo):
     assert isinstance(page, Explorer) and "steps" in repr(page)
 
 
+def test_microgrid_explore_is_the_function_even_after_importing_the_module():
+    import microgrid.explore  # noqa: F401 - the submodule must not shadow the function
+
+    assert mg.explore is explore and mg.Explorer is Explorer
+
+
 def test_math_html_sets_scripts_and_escapes():
     assert math_html("w^2_{13}") == (
         '<i>w</i><span class="ss"><sup>2</sup><sub>13</sub></span>')
