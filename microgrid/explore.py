@@ -357,7 +357,10 @@ class _Builder:
         parsed = parse_label(v.label)
         if parsed is None:
             return None
-        symbol = parsed[0]
+        symbol, layer, indices = parsed
+        if symbol in "zab" and len(indices) > 1 and "," not in v.label:
+            # one index of two digits: parse_label reads z^3_{16} as (1, 6); it is j = 16
+            parsed = symbol, layer, (int("".join(map(str, indices))),)
         if symbol == "z" and v.op == "·+":
             return parsed
         if symbol == "a" and len(v.parents) == 1 and self._role_is(v.parents[0], "z"):
@@ -465,7 +468,8 @@ class _Builder:
                     "BP1: the error at the output layer, δ<sup>L</sup> = ∂C/∂a<sup>L</sup> ⊙ "
                     f"σ′(z<sup>L</sup>) (docs/backprop.md §5){slope}",
                 )
-            nxt = f"Σ<sub><i>k</i></sub> <i>w</i><sup>{l + 1}</sup><sub><i>k</i>{j[0]}</sub>" \
+            kj = f"<i>k</i>{',' if j[0] > 9 else ''}{j[0]}"  # w^{l+1}_{kj}; k,12 when j > 9
+            nxt = f"Σ<sub><i>k</i></sub> <i>w</i><sup>{l + 1}</sup><sub>{kj}</sub>" \
                   f" <i>δ</i><sup>{l + 1}</sup><sub><i>k</i></sub>"
             return (
                 f"{dname} = <i>σ</i>′({zname}) {nxt} = {num(local)} × {self.factor(g[v])}"

@@ -33,7 +33,8 @@
   // the layer view
   var layerList = document.getElementById("layer-list"), deltaRows = [];
   if (!D.layers.length) {
-    layerList.textContent = "No z^l_j nodes: this graph is not an MLP's, so it has no δ's.";
+    layerList.innerHTML = "No <i>z</i><sup>l</sup><sub>j</sub> nodes: this graph is not an " +
+      "MLP's, so it has no δ's.";
   }
   D.layers.forEach(function (layer) {
     var box = document.createElement("div");
@@ -88,56 +89,76 @@
     certBody.setAttribute("data-node", i);
   }
 
+  // edges by the node they lead into (forward) and by (from, to, which end is the op)
+  var into = {}, byEnds = {};
+  edges.forEach(function (e) {
+    var f = e.getAttribute("data-from"), t = e.getAttribute("data-to");
+    (into[t] = into[t] || []).push(e);
+    var key = f + ">" + t + ">" + e.getAttribute("data-op-end");
+    (byEnds[key] = byEnds[key] || []).push(e);
+  });
+
+  // Only what differs from what is on screen is written: a graph of hundreds of nodes stays
+  // quick to step through (each write to an SVG text costs a layout).
+  function setText(el, text) { if (el && el.textContent !== text) el.textContent = text; }
+  function setClass(el, cls, on) {
+    if (el && el.classList.contains(cls) !== on) el.classList.toggle(cls, on);
+  }
+
   // one step: every node's state is what the steps up to s made it
-  var current = 0, full = false;
+  var current = 0, full = false, lit = [];
+  svg.style.maxWidth = 1.5 * D.width + "px";  // fit: a small graph is not blown up
   function show(s) {
+    var before = current;
     current = Math.max(0, Math.min(last, s));
     var step = steps[current], backward = current >= D.firstBackward;
     var grad = nodes.map(function () { return "0"; });
     for (var k = D.firstBackward; k <= current; k++) {
-      if (steps[k].parent !== null && steps[k].parent !== undefined) grad[steps[k].parent] = steps[k].grad;
+      if (steps[k].parent !== null && steps[k].parent !== undefined) {
+        grad[steps[k].parent] = steps[k].grad;
+      }
     }
     nodes.forEach(function (n, i) {
       var computed = n.computedAt !== null && n.computedAt <= current;
-      if (value[i]) value[i].classList.toggle("mg-pending", !computed);
-      if (op[i]) op[i].classList.toggle("mg-pending", !computed);
-      if (dataText[i]) dataText[i].textContent = computed ? n.data : "?";
+      setClass(value[i], "mg-pending", !computed);
+      setClass(op[i], "mg-pending", !computed);
+      setText(dataText[i], computed ? n.data : "?");
       var t = gradText[i];
       if (t) {
-        t.textContent = t.getAttribute("data-prefix") + grad[i];
-        t.classList.toggle("mg-hidden", !backward);
-        t.classList.toggle("mg-zero", backward && grad[i] === "0" && current !== last);
-        t.classList.toggle("mg-new", backward && step.parent === i && current !== last);
+        setText(t, t.getAttribute("data-prefix") + grad[i]);
+        setClass(t, "mg-hidden", !backward);
+        setClass(t, "mg-zero", backward && grad[i] === "0" && current !== last);
+        setClass(t, "mg-new", backward && step.parent === i && current !== last);
       }
-      [value[i], op[i]].forEach(function (g) {
-        if (g) g.classList.remove("mg-current", "mg-source", "mg-target");
-      });
     });
-    edges.forEach(function (e) { e.classList.remove("mg-in", "mg-back"); });
+    // the highlight of the previous step off, this step's on
+    lit.forEach(function (x) { x[0].classList.remove(x[1]); });
+    lit = [];
+    function light(el, cls) { if (el) { el.classList.add(cls); lit.push([el, cls]); } }
     if (step.phase === "forward") {
-      mark(value[step.node], "mg-current");
-      mark(op[step.node], "mg-current");
-      edges.forEach(function (e) {
-        if (+e.getAttribute("data-to") === step.node) e.classList.add("mg-in");
-      });
+      light(value[step.node], "mg-current");
+      light(op[step.node], "mg-current");
+      (into[step.node] || []).forEach(function (e) { light(e, "mg-in"); });
     } else if (step.phase === "backward") {
-      mark(value[step.node], "mg-source");
+      light(value[step.node], "mg-source");
       if (step.parent !== null && step.parent !== step.node) {
-        mark(value[step.parent], "mg-target");
-        edges.forEach(function (e) {
-          var f = +e.getAttribute("data-from"), t = +e.getAttribute("data-to");
-          var end = e.getAttribute("data-op-end");
-          if ((f === step.parent && t === step.node && end === "head") ||
-              (f === step.node && t === step.node && end === "tail")) e.classList.add("mg-back");
+        light(value[step.parent], "mg-target");
+        (byEnds[step.parent + ">" + step.node + ">head"] || []).concat(
+          byEnds[step.node + ">" + step.node + ">tail"] || []).forEach(function (e) {
+          light(e, "mg-back");
         });
       }
     }
-    deltaRows.forEach(function (r) { r[0].classList.toggle("pending", !(backward && r[1] <= current)); });
-    for (var k2 = 0; k2 < items.length; k2++) {
-      items[k2].classList.toggle("current", k2 === current);
-      items[k2].classList.toggle("future", k2 > current);
+    deltaRows.forEach(function (r) { setClass(r[0], "pending", !(backward && r[1] <= current)); });
+    var lo = Math.min(before, current), hi = Math.max(before, current);
+    for (var k2 = (items[lo] && lo === before) ? lo : 0; k2 <= hi; k2++) {
+      setClass(items[k2], "current", k2 === current);
+      setClass(items[k2], "future", k2 > current);
     }
-    scrollInto(list, items[current]);
+    if (!initialised) {  // the first time, every item
+      for (var k3 = 0; k3 < items.length; k3++) setClass(items[k3], "future", k3 > current);
+      initialised = true;
+    }
     document.getElementById("now-html").innerHTML = step.html;
     document.getElementById("now-eq").innerHTML = step.eq || "";
     document.getElementById("now-note").innerHTML = step.note || "";
@@ -146,15 +167,25 @@
     phase.className = step.phase;
     phase.textContent = step.phase === "start" ? "start" :
       step.phase === "forward" ? "forward pass" : "backward pass";
-    if (full) {  // follow the step: the node it computes, or the parent it sends ∂C to
+    // Scrolling measures the layout: once per frame, not once per key (keys may repeat fast).
+    if (!scrollPending) {
+      scrollPending = true;
+      requestAnimationFrame(follow);
+    }
+    document.body.setAttribute("data-step", current);
+  }
+  var initialised = false, scrollPending = false;
+
+  function follow() {  // the step list and, at full size, the graph follow the current step
+    scrollPending = false;
+    var step = steps[current];
+    scrollInto(list, items[current]);
+    if (full) {  // the node the step computes, or the parent it sends ∂C to
       var at = step.phase === "start" ? steps[Math.min(1, last)].node :
         step.parent !== null && step.parent !== undefined ? step.parent : step.node;
       centre(document.getElementById("graph"), value[at]);
     }
-    document.body.setAttribute("data-step", current);
   }
-
-  function mark(g, cls) { if (g) g.classList.add(cls); }
 
   function scrollInto(box, el) {  // scroll the box only, never the page
     if (!el) return;
@@ -177,6 +208,7 @@
     var graph = document.getElementById("graph");
     graph.classList.toggle("full", full);
     svg.style.width = full ? D.width + "px" : "";
+    svg.style.maxWidth = full ? "none" : 1.5 * D.width + "px";
     document.getElementById("zoom").textContent = full ? "fit" : "1:1";
     show(current);
   }

@@ -216,6 +216,16 @@ def test_the_layer_view_holds_every_delta(demo):
         assert [d["value"] for d in layer["deltas"]] == pytest.approx(r.delta[i], abs=1e-15)
 
 
+def test_a_layer_of_more_than_nine_neurons_reads_its_two_digit_indices():
+    mlp = MLP(2, [12, 1], seed=0)
+    C = quadratic(mlp([0.5, -1.0]), [1.0])
+    page = explore(C, mlp=mlp, x=[0.5, -1.0], y=[1.0])
+    assert [plain(d["name"]) for d in page.data["layers"][0]["deltas"]][-3:] == [
+        "δ210", "δ211", "δ212"]
+    eqs = [plain(s.get("eq", "")) for s in page.steps]
+    assert any(e.startswith("δ212 = σ′(z212) Σk w3k,12 δ3k = ") for e in eqs)
+
+
 def test_a_deep_sigmoid_nets_vanishing_gradient_shows_in_the_bars():
     mlp = MLP(1, [1] * 8, seed=1)
     C = quadratic(mlp([1.0]), [0.0])
