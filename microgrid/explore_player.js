@@ -180,10 +180,11 @@
     scrollPending = false;
     var step = steps[current];
     scrollInto(list, items[current]);
-    if (full) {  // the node the step computes, or the parent it sends ∂C to
-      var at = step.phase === "start" ? steps[Math.min(1, last)].node :
-        step.parent !== null && step.parent !== undefined ? step.parent : step.node;
-      centre(document.getElementById("graph"), value[at]);
+    if (full) {  // the node the step computes, or the edge along which it sends ∂C back
+      var at = step.phase === "start" ? [value[steps[Math.min(1, last)].node]] :
+        step.phase === "forward" ? [value[step.node], op[step.node]] :
+        [value[step.node], value[step.parent]];
+      centre(document.getElementById("graph"), at);
     }
   }
 
@@ -196,9 +197,17 @@
     else if (r.right > b.right) box.scrollLeft += r.right - b.right + 20;
   }
 
-  function centre(box, el) {  // put el in the middle of the box (the graph panel)
-    if (!el) return;
-    var b = box.getBoundingClientRect(), r = el.getBoundingClientRect();
+  function centre(box, els) {  // put the middle of els in the middle of the box (the graph)
+    var r = null;
+    els.forEach(function (el) {
+      if (!el) return;
+      var e = el.getBoundingClientRect();
+      r = r === null ? { top: e.top, bottom: e.bottom, left: e.left, right: e.right } : {
+        top: Math.min(r.top, e.top), bottom: Math.max(r.bottom, e.bottom),
+        left: Math.min(r.left, e.left), right: Math.max(r.right, e.right) };
+    });
+    if (r === null) return;
+    var b = box.getBoundingClientRect();
     box.scrollTop += (r.top + r.bottom) / 2 - (b.top + b.bottom) / 2;
     box.scrollLeft += (r.left + r.right) / 2 - (b.left + b.right) / 2;
   }
