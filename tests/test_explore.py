@@ -250,6 +250,24 @@ def test_every_weight_certificate_agrees_three_ways(demo):
                 assert fd == pytest.approx(closed, abs=1e-8)
 
 
+def test_cross_entropy_certificates_use_that_cost_and_biases_use_bp3():
+    from microgrid.losses import binary_cross_entropy
+
+    mlp = MLP(2, [3, 1], seed=1)
+    x, y = [0.5, -1.0], [1.0]
+    C = binary_cross_entropy(mlp(x), y)
+    page = explore(C, mlp=mlp, x=x, y=y, cost="cross_entropy")
+    r = backprop(mlp.weights(), mlp.biases(), x, y, cost="cross_entropy")
+    drawn = [v for v in topological(C) if not isinstance(v, mg.Const)]
+    b = mlp.layers[0].neurons[2].b
+    rows = page.data["certificates"][str(drawn.index(b))]["rows"]
+    assert [row["what"] for row in rows] == [
+        "engine (backward)", "closed form (BP3)", "finite differences"]
+    assert rows[1]["value"] == r.grad_b[0][2]
+    assert rows[0]["value"] == pytest.approx(r.grad_b[0][2], abs=1e-12)
+    assert rows[2]["value"] == pytest.approx(r.grad_b[0][2], abs=1e-8)
+
+
 def test_finite_differences_replay_the_graph_like_gradcheck():
     x, y = Value(0.7, "x"), Value(1.3, "y")
 
