@@ -150,7 +150,8 @@ def _replay_op(op: str, xs: list[float], node: Value) -> float:
         return xs[0] ** xs[1]
     if op.startswith("**"):
         n = float(op[2:])
-        if not n.is_integer() and node.data != 0.0:  # op text has 6 digits; recover n exactly
+        if not n.is_integer() and node.data != 0.0:
+            # the op's text keeps 6 digits of n; n·x^(n−1)·x / x^n gives n back in full
             x0 = node.parents[0].data
             n = node.local_grads[0] * x0 / node.data
         return xs[0] ** n
@@ -160,15 +161,17 @@ def _replay_op(op: str, xs: list[float], node: Value) -> float:
         n = len(xs) // 2
         z = sum(w * a for w, a in zip(xs[:n], xs[n : 2 * n]))
         return z + xs[-1] if op == "·+" else z
-    one = {
-        "exp": math.exp, "log": math.log, "sqrt": math.sqrt, "tanh": math.tanh,
-        "σ": lambda z: 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z)),
-        "ReLU": lambda z: z if z > 0.0 else 0.0, "abs": abs,
-        "softplus": lambda z: max(z, 0.0) + math.log1p(math.exp(-abs(z))),
-    }
-    if op in one:
-        return one[op](xs[0])
+    if op in _ONE_ARGUMENT:
+        return _ONE_ARGUMENT[op](xs[0])
     raise KeyError(op)
+
+
+_ONE_ARGUMENT = {
+    "exp": math.exp, "log": math.log, "sqrt": math.sqrt, "tanh": math.tanh, "abs": abs,
+    "σ": lambda z: 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z)),
+    "ReLU": lambda z: z if z > 0.0 else 0.0,
+    "softplus": lambda z: max(z, 0.0) + math.log1p(math.exp(-abs(z))),
+}
 
 
 class _Replay:
@@ -207,8 +210,10 @@ class Explorer:
     """One forward and backward pass, ready to play: ``save(path)`` writes a self-contained
     HTML page; in Jupyter it shows inline (``_repr_html_``).
 
-    ``steps`` is the list the page plays (dicts, also embedded in the page as JSON);
-    ``html`` is the whole page.
+    ``data`` is everything the page shows, as embedded in it (JSON): ``steps`` (the list it
+    plays, step 0 the start), ``nodes`` (each drawn value's data and grad as `draw_dot` prints
+    them), ``layers`` (δ^l_j per layer) and ``certificates`` (per leaf); ``steps`` is
+    ``data["steps"]`` and ``html`` the whole page.
     """
 
     def __init__(self, page: dict[str, Any], svg: str, title: str) -> None:
