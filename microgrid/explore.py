@@ -278,17 +278,20 @@ def explore(
     if cost not in ("quadratic", "cross_entropy"):
         raise ValueError(f"explore: cost must be 'quadratic' or 'cross_entropy', got {cost!r}")
 
+    def drawn() -> Any:  # draw_dot's checks (max_nodes, precision) in explore's words
+        try:
+            return draw_dot(root, max_nodes=max_nodes, precision=precision)
+        except ValueError as e:
+            raise ValueError(str(e).replace("draw_dot", "explore")) from None
+
+    drawn()  # a graph too big is refused before any work is done on it
     nodes = topological(root)
     saved = {v: v.grad for v in reachable(root)}
     try:
         for v in nodes:  # one pass from zero: leaves would otherwise add to earlier passes
             v.grad = 0.0
         root.backward()
-        try:
-            drawing = draw_dot(root, max_nodes=max_nodes, precision=precision)
-        except ValueError as e:
-            raise ValueError(str(e).replace("draw_dot", "explore")) from None
-        svg_text = drawing.pipe(format="svg")
+        svg_text = drawn().pipe(format="svg")  # drawn now, to print this pass's grads
         grads = {v: v.grad for v in nodes}
     finally:
         for v, g in saved.items():
@@ -798,7 +801,8 @@ def _page(data: dict, svg: str, title: str) -> str:
     <select id="cert-pick"><option value="">choose a leaf…</option></select>
     <div id="cert-body"></div></section>
 </div>
-<footer>Keys: → / ← one step, Home / End the first / last step. Forward: each value from its
+<footer>Keys: → / ← one step, Home / End the first / last step (in a notebook, click the
+page first so that it gets the keys). Forward: each value from its
 parents (docs/backprop.md §2). Backward: ∂C/∂parent += ∂node/∂parent × ∂C/∂node on every edge
 (§4); for a network, BP1 (§5), BP2 (§6), BP3 and BP4 (§7).</footer>
 <script type="application/json" id="mg-data">{blob}</script>

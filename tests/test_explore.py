@@ -304,6 +304,18 @@ def test_a_graph_over_max_nodes_gets_draw_dots_error_in_explores_words():
     assert "47 values, more than max_nodes=10" in str(explored.value)
 
 
+def test_a_big_graph_is_refused_and_left_as_it_was():
+    x = Value(0.5, "x")
+    y = x
+    for _ in range(600):
+        y = y * 1.001
+    y.backward()
+    before = x.grad
+    with pytest.raises(ValueError, match="more than max_nodes=500"):
+        explore(y)
+    assert x.grad == before
+
+
 def test_bad_arguments_are_named():
     with pytest.raises(TypeError, match="root must be a microgrid Value, got float"):
         explore(1.0)
