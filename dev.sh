@@ -3,8 +3,8 @@
 #   ./dev.sh demo    install (own virtualenv in .venv) and run the demo
 #   ./dev.sh test    install everything the tests need and run the whole suite (+ notebooks, ruff)
 #   ./dev.sh bench   install the peers (micrograd, torch) and run the benchmark
-# Graphviz's `dot` program is installed with apt-get when it is missing and we run as root;
-# otherwise we print how to install it.
+# Graphviz's `dot` program (and, for `test`, Chromium) is installed with apt-get when it is
+# missing and we run as root; otherwise we print how to install it.
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=${PYTHON:-python3}
@@ -20,6 +20,18 @@ ensure_dot() {
     echo "dev.sh: Graphviz's 'dot' program is missing: drawings are kept as DOT source only." >&2
     echo "        Debian/Ubuntu: sudo apt-get install graphviz | macOS: brew install graphviz" >&2
     echo "        conda: conda install -c conda-forge graphviz" >&2
+  fi
+}
+
+ensure_chromium() {  # the browser tests drive the system's Chromium through Playwright
+  command -v chromium >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "dev.sh: installing Chromium (for the explorer's browser tests) with apt-get ..."
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "dev.sh: 'chromium' is missing: the explorer's browser tests will be skipped" >&2
+    echo "        (and fail under CI). Debian/Ubuntu: sudo apt-get install chromium" >&2
   fi
 }
 
@@ -66,6 +78,7 @@ case "$task" in
     ;;
   test)
     ensure_dot
+    ensure_chromium
     ensure_venv test
     "$VENV/bin/python" -m ruff check microgrid tests bench
     "$VENV/bin/python" -m pytest "$@"

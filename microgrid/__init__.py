@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from .engine import Const, Value, dot, grad, no_grad, sum  # noqa: F401 - sum: not in __all__
+from .explore import Explorer, explore  # after this, microgrid.explore is the function
 from .gradient_check import GradcheckError, gradcheck
 from .nn import MLP, Layer, Module, Neuron
 
@@ -22,7 +23,7 @@ __version__ = "0.1.0"
 # drawing functions (they need graphviz); both are still `from microgrid import sum, draw_dot`.
 __all__ = [
     "Value", "Const", "dot", "gradcheck", "GradcheckError",
-    "Module", "Neuron", "Layer", "MLP", "no_grad", "grad",
+    "Module", "Neuron", "Layer", "MLP", "no_grad", "grad", "explore", "Explorer",
 ]
 
 

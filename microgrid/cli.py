@@ -171,6 +171,24 @@ def _write_text(path: str, text: str) -> None:
         raise CommandError(f"cannot write {path}: {e.strerror or e}") from None
 
 
+# ================================================================================ explore
+def run_explore(args: argparse.Namespace) -> int:
+    """The demo's network and example as an explorer page (microgrid.explore)."""
+    from .explore import explore
+    from .losses import quadratic
+
+    nin, *nouts = DEMO_SIZES
+    mlp = MLP(nin, nouts, activation="sigmoid", seed=DEMO_SEED)
+    C = quadratic(mlp(DEMO_X), DEMO_Y)
+    C.label = "C"
+    page = explore(C, mlp=mlp, x=DEMO_X, y=DEMO_Y, cost="quadratic")
+    try:
+        print(page.save(args.out))
+    except OSError as e:
+        raise CommandError(f"cannot write {args.out}: {e.strerror or e}") from None
+    return 0
+
+
 # ================================================================================ train
 DATASETS = ("moons", "circles", "xor", "blobs")
 DEFAULT_LR = {"adam": 0.01, "sgd": 0.1}
@@ -474,6 +492,14 @@ def build_parser() -> argparse.ArgumentParser:
                       help="where to draw the graph: .svg, .png, .pdf, or .dot for the DOT source "
                            "(default: %(default)s)")
     demo.set_defaults(run=run_demo, parser=demo)
+
+    explore = sub.add_parser(
+        "explore", help="the demo's forward and backward pass as a page to step through",
+        description="Write the demo network's pass as one self-contained HTML page (open it "
+                    "in a browser; → / ← step through it) and print its path.")
+    explore.add_argument("--out", type=_file_name, default="microgrid-explorer.html",
+                         metavar="FILE", help="the page to write (default: %(default)s)")
+    explore.set_defaults(run=run_explore, parser=explore)
 
     train = sub.add_parser(
         "train",
