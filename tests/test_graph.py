@@ -130,16 +130,21 @@ def test_math_label_reads_braced_and_bare_scripts():
     assert math_label("loss") == "loss"  # a word stays upright; a single letter is a variable
 
 
-def test_values_are_grouped_in_one_cluster_per_document_layer():
+def test_neurons_are_boxed_by_document_layer_and_their_weights_stand_between_the_boxes():
     mlp, t, loss = small_mlp_loss()
     g = draw_dot(loss)
     clusters = cluster_members(g)
     assert set(clusters) == {"cluster_layer_1", "cluster_layer_2", "cluster_layer_3"}
-    w2 = [k for k, v in values(g).items() if '<B><I>w</I><SUP><FONT POINT-SIZE="10">2<' in v]
-    assert len(w2) == 6 and set(w2) <= set(clusters["cluster_layer_2"])
-    assert len([n for n in clusters["cluster_layer_2"] if not n.endswith("_op")]) == (
-        3 * 2 + 3 + 3 + 3  # w^2 (3×2), b^2, z^2, a^2
-    )
+    def named(symbol, layer):
+        sup = f'<B><I>{symbol}</I><SUP><FONT POINT-SIZE="10">{layer}<'
+        return {k for k, v in values(g).items() if sup in v}
+
+    box2 = {n for n in clusters["cluster_layer_2"] if not n.endswith("_op")}
+    assert box2 == named("z", 2) | named("a", 2) and len(box2) == 3 + 3  # z^2_j, a^2_j
+    assert set(clusters["cluster_layer_1"]) == named("a", 1)
+    boxed = {n for members in clusters.values() for n in members}
+    # the connections w^2_jk and biases b^2_j stand between the boxes, as in a network picture
+    assert len(named("w", 2)) == 6 and not (named("w", 2) | named("b", 2)) & boxed
     assert 'label=<<I>layer 2</I>>' in g.source
 
 
