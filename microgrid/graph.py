@@ -339,7 +339,7 @@ def _reading_order(v: Value) -> list[int]:
 Edge = tuple[str, str, dict[str, str]]
 
 
-def _in_edges(v: Value, ids: dict[Value, str], group: dict[Value, int | None],
+def _in_edges(v: Value, ids: dict[Value, str], box: dict[Value, int | None],
               style: _Style) -> list[Edge]:
     """parent → op edges (∂v/∂parent on each if asked; which operand it is, if that matters),
     then op → v."""
@@ -351,11 +351,16 @@ def _in_edges(v: Value, ids: dict[Value, str], group: dict[Value, int | None],
         if style.hidden(p):
             continue
         attrs: dict[str, str] = {}
-        if style.local_grads:
-            attrs = {"label": style.num(v.local_grads[i]), **_LOCAL_GRAD}
+        if box[p] is not None and box[p] != box[v]:
+            # from one layer into the next (a^{l-1}_k → z^l_j): a free rank between the layers
+            # holds layer l's weights, so the inputs' edges pass beside them, not around
+            attrs["minlen"] = "2"
+        label = style.num(v.local_grads[i]) if style.local_grads else ""
         if named:  # x or y of the formula the operation shows, before its local gradient
-            text = _OPERAND.format(_OPERANDS[i]) + (f": {attrs['label']}" if attrs else "")
-            attrs = {**_LOCAL_GRAD, "label": f"<{text}>"}
+            name = _OPERAND.format(_OPERANDS[i])
+            label = f"<{name}: {label}>" if label else f"<{name}>"
+        if label:
+            attrs.update(label=label, **_LOCAL_GRAD)
         edges.append((ids[p], oid, attrs))
     edges.append((oid, ids[v], {}))
     return edges
@@ -437,17 +442,16 @@ def draw_dot(
                    color_grads=color_grads, local_grads=local_grads, precision=precision)
     values = _collect(root, style, max_nodes)
     ids = {v: f"v{i}" for i, v in enumerate(values)}
-    group = {v: (_box(v) if clusters else None) for v in values}
+    box = {v: _box(v) for v in values}  # the layer a neuron's value belongs to
 
     nodes: list[tuple[str, int | None, dict[str, str]]] = []
     edges: list[Edge] = []
     for v in values:
-        # an input gets a row only when there are no boxes: in its box, its own edges order it
-        row = _row(v) if v.parents or not clusters else {}
-        nodes.append((ids[v], group[v], _value_node(v, style) | row))
+        row = _row(v)
+        nodes.append((ids[v], box[v] if clusters else None, _value_node(v, style) | row))
         if v.parents:
-            nodes.append((ids[v] + "_op", group[v], _op_node(v, style) | row))
-            edges += _in_edges(v, ids, group, style)
+            nodes.append((ids[v] + "_op", nodes[-1][1], _op_node(v, style) | row))
+            edges += _in_edges(v, ids, box, style)
 
     dot = Drawing(
         format="svg",
