@@ -6,10 +6,12 @@ the Graphviz `dot` program, and one hides `dot` to check the install instruction
 
 import math
 import re
+import shutil
 from pathlib import Path
 
 import graphviz
 import pytest
+from playwright.sync_api import sync_playwright
 
 import microgrid as mg
 from microgrid import notation
@@ -590,3 +592,39 @@ def test_the_readme_picture_reads_at_full_size_in_a_readme_column():
     assert svg.count(">δ<") == 1 and ">layer 2<" in svg and ">\u00a0= " in svg
     wide = (images / "network_graph.svg").read_text(encoding="utf-8")
     assert wide.count(">δ<") == 3 and ">layer 3<" in wide  # z^2_1, z^2_2, z^3_1
+
+
+# In Chromium (Debian's, driven by Playwright): what a reader of a notebook or README sees.
+GAPS_BEFORE_EQUALS = """() => {
+  // the run " = −0.1" after δ^l_j: how far its "=" starts from the end of the subscript
+  const gaps = [];
+  for (const run of document.querySelectorAll('svg text')) {
+    const prev = run.previousElementSibling;
+    if (!/^[ \\u00a0]*=/.test(run.textContent) || !prev || prev.tagName !== 'text') continue;
+    const end = prev.getEndPositionOfChar(prev.getNumberOfChars() - 1).x;
+    // a collapsed (dropped) space is no character a browser can address: count without it
+    const equals = run.textContent.replace(/^ +/, '').indexOf('=');
+    gaps.push(run.getStartPositionOfChar(equals).x - end);
+  }
+  return gaps;
+}"""
+
+
+def test_in_chromium_the_spaces_show_and_neurons_stand_in_order():
+    g = draw_dot(cost_graph([2, 3, 1]))
+    _, names = layout(g)
+    z2 = sorted((n[2], k) for k, n in names.items() if n[:2] == ("z", 2))
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"),
+                                    args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.set_content(f"<!doctype html><body>{g.pipe(format='svg').decode()}</body>")
+            gaps = page.evaluate(GAPS_BEFORE_EQUALS)
+            tops = [page.locator("g.node", has=page.locator(f"title:text-is('{k}')"))
+                    .bounding_box()["y"] for _, k in z2]
+        finally:
+            browser.close()
+    # a space of 14 px Times is ~3.5 px wide; a dropped one leaves the "=" touching the "1"
+    assert len(gaps) == 4 and all(gap > 2.5 for gap in gaps)  # δ^2_1..3, δ^3_1
+    assert tops == sorted(tops) and len(tops) == 3  # z^2_1 above z^2_2 above z^2_3
