@@ -3,8 +3,11 @@
 ``draw_dot(root)`` returns a ``graphviz.Digraph`` with one record per value (label, data,
 grad) and one small node per operation, edges in data-flow order: parent → op → value.
 Labels such as ``w^2_{13}`` are drawn as w²₁₃ with real superscripts and subscripts
-(Graphviz HTML-like labels), values made by an ``MLP`` are grouped by layer, and each
-pre-activation z^l_j shows δ^l_j = ∂C/∂z^l_j, its grad after ``backward()``.
+(Graphviz HTML-like labels), and each pre-activation z^l_j shows δ^l_j = ∂C/∂z^l_j, its grad
+after ``backward()``.  Values made by an ``MLP`` read as the documents draw a network: layer
+by layer, left to right, each layer's neurons boxed on aligned rows in index order, its
+weights and biases between the boxes.  The SVG is post-processed for browsers (scripts
+moved into place, spaces at the ends of text runs kept).
 
 Building the graph and its DOT text (``.source``) needs only the ``graphviz`` Python
 package; turning it into a picture needs the Graphviz ``dot`` program.
@@ -211,6 +214,20 @@ def _op_text(op: str) -> str:
     return html.escape(op, quote=True)
 
 
+# An operation whose operands cannot be swapped is drawn as its formula in x and y, and its
+# two input edges say which is which: c − d shows "x − y", the edge from c "x", from d "y".
+_FORMULAS = {
+    "-": "<I>x</I> − <I>y</I>",
+    "/": "<I>x</I> ÷ <I>y</I>",
+    "**": '<I>x</I><SUP><FONT POINT-SIZE="9"><I>y</I></FONT></SUP>',
+}
+_OPERANDS = ("x", "y")
+_OPERAND = '<FONT COLOR="#b2182b" POINT-SIZE="14"><I>{}</I></FONT>'
+# ∂v/∂parent, written on the parent → op edge (a real Graphviz edge label: the layout makes
+# room for it, next to its own edge), in a size that reads at 100 %
+_LOCAL_GRAD = {"fontsize": "12", "fontcolor": "#2166ac"}
+
+
 # ---------------------------------------------------------------------------- drawing
 def _colour(g: float, scale: float) -> str:
     """White → blue for positive gradients, white → red for negative.
@@ -236,20 +253,6 @@ def _record(name: str, data: str, grad: str | None, fill: str) -> str:
     return (
         f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4"{fill}>{rows}</TABLE>>'
     )
-
-
-# An operation whose operands cannot be swapped is drawn as its formula in x and y, and its
-# two input edges say which is which: c − d shows "x − y", the edge from c "x", from d "y".
-_FORMULAS = {
-    "-": "<I>x</I> − <I>y</I>",
-    "/": "<I>x</I> ÷ <I>y</I>",
-    "**": '<I>x</I><SUP><FONT POINT-SIZE="9"><I>y</I></FONT></SUP>',
-}
-_OPERANDS = ("x", "y")
-_OPERAND = '<FONT COLOR="#b2182b" POINT-SIZE="14"><I>{}</I></FONT>'
-# ∂v/∂parent, written on the parent → op edge (a real Graphviz edge label: the layout makes
-# room for it, next to its own edge), in a size that reads at 100 %
-_LOCAL_GRAD = {"fontsize": "12", "fontcolor": "#2166ac"}
 
 
 class _Style:
@@ -326,16 +329,6 @@ def _names_operands(v: Value, style: _Style) -> bool:
     return v.op in _FORMULAS and len(v.parents) == 2 and not any(map(style.hidden, v.parents))
 
 
-def _reading_order(v: Value) -> list[int]:
-    """The order in which v's parents are drawn, top to bottom: a neuron's
-    z^l_j = Σ_k w^l_jk a^{l-1}_k + b^l_j lists w_j1 … w_jn and b_j, then a_1 … a_n."""
-    n = len(v.parents)
-    if v.op == "·+" and n % 2 == 1:
-        k = n // 2
-        return [*range(k), n - 1, *range(k, 2 * k)]
-    return list(range(n))
-
-
 Edge = tuple[str, str, dict[str, str]]
 
 
@@ -346,15 +339,16 @@ def _in_edges(v: Value, ids: dict[Value, str], box: dict[Value, int | None],
     oid = ids[v] + "_op"
     named = _names_operands(v, style)
     edges = []
-    for i in _reading_order(v):
-        p = v.parents[i]
+    for i, p in enumerate(v.parents):
         if style.hidden(p):
             continue
-        attrs: dict[str, str] = {}
+        # Every edge spans two ranks (at half the rank separation), as Graphviz lays out any
+        # graph with an edge label: the layout is then the same with labels and without.
+        attrs: dict[str, str] = {"minlen": "2"}
         if box[p] is not None and box[p] != box[v]:
             # from one layer into the next (a^{l-1}_k → z^l_j): a free rank between the layers
             # holds layer l's weights, so the inputs' edges pass beside them, not around
-            attrs["minlen"] = "2"
+            attrs["minlen"] = "4"
         label = style.num(v.local_grads[i]) if style.local_grads else ""
         if named:  # x or y of the formula the operation shows, before its local gradient
             name = _OPERAND.format(_OPERANDS[i])
@@ -362,7 +356,7 @@ def _in_edges(v: Value, ids: dict[Value, str], box: dict[Value, int | None],
         if label:
             attrs.update(label=label, **_LOCAL_GRAD)
         edges.append((ids[p], oid, attrs))
-    edges.append((oid, ids[v], {}))
+    edges.append((oid, ids[v], {"minlen": "2"}))
     return edges
 
 
@@ -456,9 +450,9 @@ def draw_dot(
     dot = Drawing(
         format="svg",
         # mclimit: (almost) no crossing-reduction passes, so each rank keeps the order in which
-        # its nodes are reached from the DOT text: parents in topological order, a neuron's
-        # inputs as w_j1 … w_jn, b_j, a_1 … a_n: a layer reads by index, as in the documents
-        graph_attr={"rankdir": rankdir, "nodesep": "0.25", "ranksep": "0.35", "mclimit": "0.01"},
+        # its nodes are reached from the DOT text (parents in topological order: a neuron's
+        # w_j1 … w_jn, then its inputs, then b_j): a layer reads by index, as in the documents
+        graph_attr={"rankdir": rankdir, "nodesep": "0.25", "ranksep": "0.175", "mclimit": "0.01"},
         node_attr={"fontname": "Times", "fontsize": "14"},
         edge_attr={"arrowsize": "0.7", "color": "#555555"},
     )

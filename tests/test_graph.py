@@ -460,7 +460,7 @@ def reading_order(ids, pos, rankdir):
 
 
 @pytest.mark.parametrize("rankdir", ["LR", "RL", "TB", "BT"])
-@pytest.mark.parametrize("sizes", [[2, 2, 1], [2, 3, 2, 1], [4, 3, 2], [1, 3, 1, 3]],
+@pytest.mark.parametrize("sizes", [[2, 2, 1], [2, 3, 2, 1], [4, 2], [4, 3, 2], [1, 3, 1, 3]],
                          ids=lambda s: "-".join(map(str, s)))
 def test_each_layer_column_reads_in_index_order(sizes, rankdir):
     # z^l_1, z^l_2, … top to bottom; w^l_11, w^l_12, …, b^l_1, w^l_21, … likewise; inputs too
@@ -478,8 +478,20 @@ def test_each_layer_column_reads_in_index_order(sizes, rankdir):
         assert reading_order(wanted, pos, rankdir) == wanted, key
 
 
-def test_layers_stand_side_by_side_left_to_right_not_in_a_staircase():
-    g = draw_dot(cost_graph([2, 3, 2, 1]))  # LR
+def cost_with_a_constant_target(sizes):
+    """C = ½(a^L_1 − 1)²: the 1 is folded into "− 1", so no edge of the graph has a label (the
+    layout differs when one has: Graphviz then doubles its ranks)."""
+    out = mg.MLP(sizes[0], sizes[1:], seed=3)([0.5, -1.0])
+    root = 0.5 * (out - 1.0) ** 2
+    root.label = "C"
+    root.backward()
+    return root
+
+
+@pytest.mark.parametrize("make", [cost_graph, cost_with_a_constant_target],
+                         ids=["target y", "target 1"])
+def test_layers_stand_side_by_side_left_to_right_not_in_a_staircase(make):
+    g = draw_dot(make([2, 3, 2, 1]))  # LR
     pos, names = layout(g)
     boxes = cluster_members(g)
     x = {layer: [pos[k][0] for k in boxes[f"cluster_layer_{layer}"]] for layer in range(1, 5)}
