@@ -56,7 +56,8 @@ class Drawing(graphviz.Digraph):
 
     Two things differ from a plain Digraph: a missing ``dot`` raises `GraphvizNotInstalled`
     (with install instructions) from files, pipes and Jupyter's inline display alike; and
-    SVG output has its superscripts and subscripts moved into place (see `_place_scripts`).
+    SVG output is fixed for browsers: superscripts and subscripts moved into place, spaces at
+    the ends of text runs kept (see `_fix_svg`).
     """
 
     n_values = 0  # how many values draw_dot drew
