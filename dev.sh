@@ -25,6 +25,7 @@ ensure_dot() {
 
 ensure_venv() {  # $1: the pip extras to install, e.g. "plot" or "test"
   if [ ! -x "$VENV/bin/python" ]; then
+    echo "dev.sh: creating a virtualenv in $VENV/ ..." >&2
     if ! "$PY" -m venv "$VENV" 2>/dev/null; then
       # Debian's system Python ships venv separately.
       if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -40,8 +41,17 @@ ensure_venv() {  # $1: the pip extras to install, e.g. "plot" or "test"
   fi
   local stamp="$VENV/.installed-$1"
   if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    "$VENV/bin/python" -m pip install -q --upgrade pip
-    "$VENV/bin/python" -m pip install -q -e ".[$1]"
+    # pip and setuptools talk a lot (setuptools warns about every editable install): keep
+    # their output in a log, shown only if the installation fails.
+    local log="$VENV/install-$1.log"
+    echo "dev.sh: installing microgrid and its '$1' extra into $VENV/" \
+         "(first run only; a minute or more) ..." >&2
+    if ! { "$VENV/bin/python" -m pip install -q --upgrade pip &&
+           "$VENV/bin/python" -m pip install -q -e ".[$1]"; } >"$log" 2>&1; then
+      cat "$log" >&2
+      echo "dev.sh: installing into $VENV/ failed (the messages above are in $log)" >&2
+      exit 1
+    fi
     touch "$stamp"
   fi
 }

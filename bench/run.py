@@ -19,7 +19,7 @@ import os
 import sys
 import time
 
-from . import w1_step, w2_chain, w3_memory, w4_wide
+from . import no_grad_eval, w1_step, w2_chain, w3_memory, w4_wide
 from .timing import interleaved, machine, without_gc
 
 TARGET_W1_VS_MICROGRAD = 50.0
@@ -279,11 +279,35 @@ def run_w4(n: int, rounds: int) -> str:
     )
 
 
+# ---------------------------------------------------------------------------------- W5
+def run_w5(points: int, rounds: int) -> str:
+    r = no_grad_eval.measure(points, rounds)
+    s = r["seconds"]
+    rows = [
+        [name, fmt_time(s[name]), fmt_time(s[f"{name}, no_grad"]), f"{r['speedup'][name]:.2f}×"]
+        for name in ("accuracy", "predictions kept")
+    ]
+    peaks = r["peak_bytes"]
+    return (
+        f"### W5 — evaluation with and without `no_grad`: the W1 network on {points:,} "
+        "two-moons points\n\n"
+        "Same accuracy both ways (checked).  Median of interleaved rounds; speed-up = time "
+        "without ÷ time with `no_grad`.\n\n"
+        + table(["evaluation", "recording", "no_grad", "speed-up"], rows)
+        + f"\n\nPeak memory with every prediction kept (tracemalloc): "
+        f"{peaks['predictions kept'] / 1e6:.1f} MB recording, "
+        f"{peaks['predictions kept, no_grad'] / 1e6:.2f} MB under `no_grad` "
+        f"({r['memory_ratio']:.0f}× less)."
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="smoke run: smaller sizes, fewer rounds")
     ap.add_argument("--markdown", metavar="PATH", help="also write the tables as Markdown")
-    ap.add_argument("--only", default="1234", help="which workloads, e.g. --only 13 (default 1234)")
+    ap.add_argument(
+        "--only", default="12345", help="which workloads, e.g. --only 13 (default 12345)"
+    )
     args = ap.parse_args(argv)
 
     try:
@@ -317,6 +341,10 @@ def main(argv: list[str] | None = None) -> int:
         print(text + "\n", flush=True)
     if "4" in args.only:
         text = run_w4(10_000 if q else 100_000, rounds=1 if q else 5)
+        parts.append(text)
+        print(text + "\n", flush=True)
+    if "5" in args.only:
+        text = run_w5(200 if q else 1000, rounds=1 if q else 7)
         parts.append(text)
         print(text + "\n", flush=True)
     if q:

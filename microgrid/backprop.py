@@ -1,19 +1,19 @@
-"""Backpropagation in closed form, on plain Python floats: the documents' four equations.
+"""Backpropagation in closed form, on plain Python floats: the four equations BP1–BP4.
 
 This module is the independent oracle the engine is tested against, so it does not import
 the engine: every number here comes from the equations, one short function per equation.
 
-Notation (as in the documents; the input is layer 1, the output layer L):
+The derivation is docs/backprop.md; its notation (§1: the input is layer 1, the output layer L):
 
-    z^l = w^l a^{l-1} + b^l,   a^l = σ(z^l)                 forward pass
-    δ^L = ∇_a C ⊙ σ'(z^L)                                     (BP1)
-    δ^l = ((w^{l+1})ᵀ δ^{l+1}) ⊙ σ'(z^l)                      (BP2)
-    ∂C/∂b^l_j = δ^l_j                                         (BP3)
-    ∂C/∂w^l_jk = a^{l-1}_k δ^l_j                              (BP4)
+    z^l = w^l a^{l-1} + b^l,   a^l = σ(z^l)                 forward pass (§2)
+    δ^L = ∇_a C ⊙ σ'(z^L)                                     (BP1, §5)
+    δ^l = ((w^{l+1})ᵀ δ^{l+1}) ⊙ σ'(z^l)                      (BP2, §6)
+    ∂C/∂b^l_j = δ^l_j                                         (BP3, §7)
+    ∂C/∂w^l_jk = a^{l-1}_k δ^l_j                              (BP4, §7)
 
-Shapes follow DESIGN.md: ``W[i][j][k]`` is w^l_jk and ``B[i][j]`` is b^l_j of document layer
-l = i + 2 (row j = neuron j of that layer, column k = its input k).  Code indices are 0-based;
-the documents' (and `explain`'s) are 1-based.
+Shapes are those of ``mlp.weights()``/``mlp.biases()``: ``W[i][j][k]`` is w^l_jk and ``B[i][j]``
+is b^l_j of layer l = i + 2 (row j = neuron j of that layer, column k = its input k).  Code
+indices are 0-based; the derivation's (and `explain`'s) are 1-based (§1).
 
     >>> r = backprop([[[0.5, -0.3]]], [[0.1]], x=[1.0, 2.0], y=[1.0])
     >>> explain(r, layer=2, j=1, k=2)
@@ -67,8 +67,8 @@ def sigma(z: float, activation: str = "sigmoid") -> float:
 
 
 def sigma_prime(z: float, activation: str = "sigmoid") -> float:
-    """σ'(z).  sigmoid: σ(z)(1−σ(z)) (document 004; *not* σ(z)/(1+z²), a slip in document
-    002); tanh: 1 − tanh²(z); relu: 1 for z > 0 else 0 (0 at z = 0, as PyTorch); linear: 1."""
+    """σ'(z).  sigmoid: σ(z)(1−σ(z)) (docs/backprop.md §8; *not* σ(z)/(1+z²), an easy
+    slip); tanh: 1 − tanh²(z); relu: 1 for z > 0 else 0 (0 at z = 0, as PyTorch); linear: 1."""
     if activation == "sigmoid":
         s = _sigmoid(z)
         return s * (1.0 - s)
@@ -128,8 +128,8 @@ def cost_value(a_L: Vector, y: Vector, cost: str = "quadratic") -> float:
 
 
 def cost_gradient(a_L: Vector, y: Vector, cost: str = "quadratic") -> Vector:
-    """∇_a C = ∂C/∂a^L.  quadratic: a^L − y (document 004);
-    cross_entropy: (a^L − y) / (a^L (1 − a^L))."""
+    """∇_a C = ∂C/∂a^L.  quadratic: a^L − y (docs/backprop.md §3);
+    cross_entropy: (a^L − y) / (a^L (1 − a^L)) (§9)."""
     if cost == "quadratic":
         return [a_j - y_j for a_j, y_j in zip(a_L, y, strict=True)]
     if cost == "cross_entropy":
@@ -142,9 +142,9 @@ def cost_gradient(a_L: Vector, y: Vector, cost: str = "quadratic") -> Vector:
 def output_error(
     z_L: Vector, a_L: Vector, y: Vector, activation: str = "sigmoid", cost: str = "quadratic"
 ) -> Vector:
-    """(BP1) δ^L = ∇_a C ⊙ σ'(z^L), i.e. δ^L_j = ∂C/∂a^L_j · σ'(z^L_j).
+    """(BP1, docs/backprop.md §5) δ^L = ∇_a C ⊙ σ'(z^L), i.e. δ^L_j = ∂C/∂a^L_j · σ'(z^L_j).
 
-    Cross-entropy with a sigmoid output is the classic special case: σ'(z) = a(1 − a)
+    Cross-entropy with a sigmoid output is the classic special case (§9): σ'(z) = a(1 − a)
     cancels the denominator of ∂C/∂a = (a − y) / (a(1 − a)), leaving
 
         δ^L = a^L − y,
@@ -161,7 +161,7 @@ def output_error(
 def hidden_error(
     w_next: Matrix, delta_next: Vector, z_l: Vector, activation: str = "sigmoid"
 ) -> Vector:
-    """(BP2) δ^l = ((w^{l+1})ᵀ δ^{l+1}) ⊙ σ'(z^l), i.e.
+    """(BP2, docs/backprop.md §6) δ^l = ((w^{l+1})ᵀ δ^{l+1}) ⊙ σ'(z^l), i.e.
     δ^l_j = (Σ_k w^{l+1}_kj δ^{l+1}_k) σ'(z^l_j)."""
     return [
         sum(w_next[k][j] * d_k for k, d_k in enumerate(delta_next)) * sigma_prime(z_j, activation)
@@ -170,19 +170,19 @@ def hidden_error(
 
 
 def bias_gradient(delta: Vector) -> Vector:
-    """(BP3) ∂C/∂b^l_j = δ^l_j."""
+    """(BP3, docs/backprop.md §7) ∂C/∂b^l_j = δ^l_j."""
     return list(delta)
 
 
 def weight_gradient(a_prev: Vector, delta: Vector) -> Matrix:
-    """(BP4) ∂C/∂w^l_jk = a^{l-1}_k δ^l_j — "a_in × δ_out" in document 000's words."""
+    """(BP4, docs/backprop.md §7) ∂C/∂w^l_jk = a^{l-1}_k δ^l_j: "a_in × δ_out"."""
     return [[a_k * d_j for a_k in a_prev] for d_j in delta]
 
 
 # ---------------------------------------------------------------- one example, a batch
 @dataclass
 class BackpropResult:
-    """Everything backprop computes for one example (code index i = document layer i + 2).
+    """Everything backprop computes for one example (code index i = layer i + 2, §1).
 
     z[i], delta[i]: z^{i+2} and δ^{i+2}.
     a: a[0] is the input x (= a^1) and a[i+1] = a^{i+2}, so a[l-1] is a^l and a[i] is the
@@ -205,7 +205,7 @@ class BackpropResult:
 
 @dataclass
 class BatchGradients:
-    """Gradients of L(θ) = Σ_n C^n(θ) (document 002), summed over the ``n`` examples."""
+    """Gradients of L(θ) = Σ_n C^n(θ) (docs/backprop.md §3), summed over the ``n`` examples."""
 
     grad_w: list[Matrix]
     grad_b: list[Vector]
@@ -225,7 +225,7 @@ def backprop(
     """Gradients of C for one example (x, y) by BP1–BP4.
 
     ``activation`` is σ of every hidden layer and ``output_activation`` that of the output
-    layer (None: the same as ``activation``, σ on every layer as in the documents), as in
+    layer (None: the same as ``activation``, σ on every layer as in docs/backprop.md), as in
     `microgrid.nn.MLP`.  Bad shapes, names or numbers raise ValueError/TypeError saying
     which layer and what was expected.
     """
@@ -255,7 +255,7 @@ def backprop_batch(
     cost: str = "quadratic",
     output_activation: str | None = None,
 ) -> BatchGradients:
-    """Gradients of L(θ) = Σ_n C^n(θ) over the examples (xs[n], ys[n]) (document 002):
+    """Gradients of L(θ) = Σ_n C^n(θ) over the examples (xs[n], ys[n]) (docs/backprop.md §3):
     ∂L/∂w = Σ_n ∂C^n/∂w, and the same for every bias."""
     xs, ys = list(xs), list(ys)
     if not xs:
@@ -288,9 +288,9 @@ def backprop_batch(
 def explain(
     result: BackpropResult, layer: int, j: int, k: int | None = None, digits: int = 3
 ) -> str:
-    """One gradient as the documents write it, with this example's numbers.
+    """One gradient as docs/backprop.md §7 writes it, with this example's numbers.
 
-    ``layer`` is the document layer l (2 … L) and ``j``, ``k`` are 1-based, as in w^l_jk:
+    ``layer`` is the layer l (2 … L, numbered as in §1) and ``j``, ``k`` are 1-based, as in w^l_jk:
 
         explain(r, 3, 2, 4) → '∂C/∂w^3_{24} = a^2_4 · δ^3_2 = 0.731 × -0.052 = -0.038'  (BP4)
         explain(r, 3, 2)    → '∂C/∂b^3_2 = δ^3_2 = -0.052'                           (BP3)
@@ -298,7 +298,7 @@ def explain(
     Numbers are shown with ``digits`` significant digits.
     """
     L = len(result.delta) + 1
-    _check_position(layer, "layer", 2, L, f"a document layer of this network (2 … {L})")
+    _check_position(layer, "layer", 2, L, "a layer of this network (docs/backprop.md §1 numbering)")
     i = layer - 2
     _check_position(j, "j", 1, len(result.delta[i]), f"a neuron of layer {layer}")
 

@@ -1,10 +1,10 @@
-"""Draw a computation graph the way the documents write it.
+"""Draw a computation graph the way the derivation writes it (docs/backprop.md §1).
 
 ``draw_dot(root)`` returns a ``graphviz.Digraph`` with one record per value (label, data,
 grad) and one small node per operation, edges in data-flow order: parent → op → value.
 Labels such as ``w^2_{13}`` are drawn as w²₁₃ with real superscripts and subscripts
 (Graphviz HTML-like labels), and each pre-activation z^l_j shows δ^l_j = ∂C/∂z^l_j, its grad
-after ``backward()``.  Values made by an ``MLP`` read as the documents draw a network: layer
+after ``backward()``.  Values made by an ``MLP`` read as a network is usually drawn: layer
 by layer, left to right, each layer's neurons boxed on aligned rows in index order, its
 weights and biases between the boxes.  The SVG is post-processed for browsers (scripts
 moved into place, spaces at the ends of text runs kept).
@@ -52,7 +52,7 @@ class GraphvizNotInstalled(graphviz.ExecutableNotFound):
 
 
 class Drawing(graphviz.Digraph):
-    """A ``graphviz.Digraph`` that renders the documents' notation everywhere.
+    """A ``graphviz.Digraph`` that renders the notation of docs/backprop.md §1 everywhere.
 
     Two things differ from a plain Digraph: a missing ``dot`` raises `GraphvizNotInstalled`
     (with install instructions) from files, pipes and Jupyter's inline display alike; and
@@ -164,15 +164,15 @@ def math_label(text: str, script_size: int = 10) -> str:
 
 
 def _layer(v: Value) -> int | None:
-    """The document layer of a value an MLP made (w^l_jk, b^l_j, z^l_j, a^l_j), else None."""
+    """The layer l (docs/backprop.md §1) of a value an MLP made: w^l_jk, b^l_j, z^l_j, a^l_j."""
     parsed = parse_label(v.label)
     return parsed[1] if parsed is not None and parsed[0] in "wbza" else None
 
 
 def _box(v: Value) -> int | None:
     """The layer box a value is drawn in: a neuron's z^l_j and a^l_j (a^1_k: the input).
-    Its weights and biases stand outside, between the boxes, where the documents draw the
-    connections w^l_jk of a network."""
+    Its weights and biases stand outside, between the boxes, where a picture of a network
+    draws the connections w^l_jk."""
     return _layer(v) if v.label[:1] in "za" else None
 
 
@@ -185,7 +185,7 @@ def _row(v: Value) -> dict[str, str]:
     return {"group": f"neuron{parsed[2][0]}"}
 
 
-# How each op reads in the documents' notation.
+# How each op reads in the derivation's notation (docs/backprop.md).
 _OPS = {
     "+": "+",
     "-": "−",
@@ -270,7 +270,7 @@ class _Style:
         return self.hide_constants and isinstance(v, Const) and v is not self.root
 
     def num(self, x: float) -> str:
-        # a typographic minus, as in the documents
+        # a typographic minus, as in the derivation
         return f"{x:.{self.precision}g}".replace("-", "−")
 
 
@@ -415,7 +415,7 @@ def draw_dot(
 
     Args:
         root: the output Value (usually the loss).
-        rankdir: "LR" (inputs left, loss right, like the documents' network pictures) or
+        rankdir: "LR" (inputs left, loss right, like the usual pictures of a network) or
             "TB", "RL", "BT".
         show_grads: show each value's grad; a pre-activation z^l_j shows it as δ^l_j (BP1/BP2).
         hide_constants: fold plain numbers into their operation ("× 2") instead of drawing
@@ -424,7 +424,7 @@ def draw_dot(
             for larger |grad|.
         local_grads: write ∂out/∂parent (``local_grads``) on each parent → op edge, next to
             the operation: the factor the chain rule multiplies by on the way back.
-        clusters: box the values of an MLP by document layer ("layer 2", ...).
+        clusters: box each layer's neurons (layers numbered as in docs/backprop.md §1).
         max_nodes: refuse (ValueError) to draw more values than this; ``None`` for no limit.
         precision: significant digits of data and grad.
 
@@ -452,7 +452,7 @@ def draw_dot(
         format="svg",
         # mclimit: (almost) no crossing-reduction passes, so each rank keeps the order in which
         # its nodes are reached from the DOT text (parents in topological order: a neuron's
-        # w_j1 … w_jn, then its inputs, then b_j): a layer reads by index, as in the documents
+        # w_j1 … w_jn, then its inputs, then b_j): a layer reads by index, as in the derivation
         graph_attr={"rankdir": rankdir, "nodesep": "0.25", "ranksep": "0.175", "mclimit": "0.01"},
         node_attr={"fontname": "Times", "fontsize": "14"},
         edge_attr={"arrowsize": "0.7", "color": "#555555"},

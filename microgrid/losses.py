@@ -1,7 +1,7 @@
 """Loss functions: each takes the network's outputs (Values or numbers) and targets and returns
 one Value, so ``loss.backward()`` fills every parameter's ``grad``.
 
-    quadratic(a, y)                    C = ½ Σ_j (y_j − a_j)²  (the documents' cost; a sum)
+    quadratic(a, y)                    C = ½ Σ_j (y_j − a_j)²  (docs/backprop.md §3; a sum)
     mse(a, y)                          (1/n) Σ_j (y_j − a_j)²  (a mean)
     binary_cross_entropy(p, y)         mean of −[y ln p + (1−y) ln(1−p)],  p ∈ (0, 1), y ∈ [0, 1]
     binary_cross_entropy_with_logits(s, y)   the same with p = σ(s), computed stably
@@ -15,13 +15,14 @@ counts as a sequence of one.  ``quadratic`` and ``mse`` also take a batch of out
 K logits per example and one class index per example.
 
 Sums go through `microgrid.sum` (one node) so the graph of a batch stays small.  Sizes that do
-not match, or labels outside their domain, raise ValueError.
+not match, or labels outside their domain, raise ValueError.  ``get("hinge")`` looks a loss up
+by its name (an unknown name is a ValueError listing the valid ones).
 """
 
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .engine import Value, check_real
 from .engine import sum as vsum
@@ -33,6 +34,8 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "softmax_cross_entropy",
     "hinge",
+    "LOSSES",
+    "get",
 ]
 
 Operand = Value | int | float
@@ -40,9 +43,9 @@ Outputs = Operand | Sequence[Operand] | Sequence[Sequence[Operand]]
 
 
 def quadratic(outputs: Outputs, targets: Outputs) -> Value:
-    """C = ½ Σ_j (y_j − a_j)², the quadratic cost of the documents (BP1: ∂C/∂a_j = a_j − y_j).
+    """C = ½ Σ_j (y_j − a_j)², the quadratic cost of docs/backprop.md §3 (∂C/∂a_j = a_j − y_j).
 
-    For a batch the sum also runs over the examples, L = Σ_n C^n (document 002).
+    For a batch the sum also runs over the examples, L = Σ_n C^n (docs/backprop.md §3).
     """
     a, y = _flat_pairs(outputs, targets, "quadratic", labels=False)
     return 0.5 * vsum([(yj - aj) ** 2 for aj, yj in zip(a, y, strict=True)])
@@ -149,6 +152,23 @@ def hinge(scores: Outputs, targets: Outputs) -> Value:
         raise ValueError("hinge: labels mix 0 and −1; use either −1/+1 or 0/1")
     signs = [1.0 if yn > 0 else -1.0 for yn in y]
     return vsum([(1.0 - yn * sn).relu() for sn, yn in zip(s, signs, strict=True)]) / len(s)
+
+
+#: every loss above, by its name
+LOSSES: dict[str, Callable[..., Value]] = {
+    f.__name__: f
+    for f in (quadratic, mse, binary_cross_entropy, binary_cross_entropy_with_logits,
+              softmax_cross_entropy, hinge)
+}
+
+
+def get(name: str) -> Callable[..., Value]:
+    """The loss function called ``name``: ``get("hinge")`` is `hinge`."""
+    try:
+        return LOSSES[name]
+    except (KeyError, TypeError):  # TypeError: an unhashable name, such as a list
+        valid = ", ".join(map(repr, LOSSES))
+        raise ValueError(f"unknown loss {name!r}; valid losses are {valid}") from None
 
 
 # ---------------------------------------------------------------------------- helpers

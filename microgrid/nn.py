@@ -1,7 +1,7 @@
-"""Neurons, layers and multi-layer perceptrons, in the documents' notation.
+"""Neurons, layers and multi-layer perceptrons, in the notation of docs/backprop.md §1.
 
-Layers are numbered as in the documents: the input is layer 1, so ``mlp.layers[i]`` is
-document layer l = i + 2, and its neuron j (0-based in code, j+1 in labels) computes
+Layers are numbered as in the derivation: the input is layer 1, so ``mlp.layers[i]`` is
+layer l = i + 2, and its neuron j (0-based in code, j+1 in labels) computes (§2)
 
     z^l_j = Σ_k w^l_jk a^{l-1}_k + b^l_j      (one fused `dot` node)
     a^l_j = σ(z^l_j)
@@ -19,6 +19,7 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from . import io
 from .engine import Value, check_real, weighted_input
 from .notation import ACTIVATIONS, check_activation, label
 
@@ -76,7 +77,7 @@ class Neuron(Module):
     """One neuron: z = Σ_k w_k a_k + b, a = activation(z).
 
     Weights start uniform in ±1/√nin (so z stays in σ's sensitive range), the bias at 0.
-    ``layer`` and ``index`` (document layer l and 1-based j) only name the parameters.
+    ``layer`` and ``index`` (layer l and 1-based j, docs/backprop.md §1) only name the parameters.
     """
 
     def __init__(
@@ -127,7 +128,7 @@ class Neuron(Module):
 
 
 class Layer(Module):
-    """``nout`` neurons that all read the same ``nin`` inputs; document layer ``layer``."""
+    """``nout`` neurons that all read the same ``nin`` inputs; layer ``layer`` (§1 numbering)."""
 
     def __init__(
         self,
@@ -177,7 +178,7 @@ class Layer(Module):
 class Trace:
     """The forward pass of one example, layer by layer.
 
-    ``z[i][j]`` and ``a[i][j]`` are the nodes z^l_j and a^l_j of MLP layer i (document layer
+    ``z[i][j]`` and ``a[i][j]`` are the nodes z^l_j and a^l_j of MLP layer i (docs/backprop.md §1:
     l = i + 2); after ``loss.backward()``, ``z[i][j].grad`` is δ^l_j.
     """
 
@@ -195,7 +196,7 @@ class MLP(Module):
     """A multi-layer perceptron ``nin → nouts[0] → … → nouts[-1]``.
 
     ``activation`` is used on every hidden layer, ``output_activation`` on the last one
-    (``None``: the same as ``activation``, σ on every layer as in the documents).
+    (``None``: the same as ``activation``, σ on every layer as in docs/backprop.md).
     """
 
     def __init__(
@@ -296,19 +297,39 @@ class MLP(Module):
             n.b.data = b
 
     # ------------------------------------------------------------ model files (JSON)
-    def save(self, path: str) -> None:
-        """Write architecture, activations and weights to a JSON file, atomically."""
-        from .io import save_mlp
-
-        save_mlp(self, path)
+    def to_dict(self) -> dict[str, object]:
+        """The whole network as plain data: what a model file holds (see `microgrid.io`)."""
+        return {
+            "nin": self.nin,
+            "nouts": list(self.nouts),
+            "activation": self.activation,
+            "output_activation": self.output_activation,
+            "weights": self.weights(),
+            "biases": self.biases(),
+        }
 
     @classmethod
-    def load(cls, path: str) -> MLP:
-        """Read a model written by `save`; a malformed file raises ValueError saying what
-        is wrong."""
-        from .io import load_mlp
+    def from_dict(cls, model: dict[str, object]) -> MLP:
+        """The network that `to_dict` described (sizes, activations and weights checked)."""
+        missing = [key for key in io.MODEL_KEYS if key not in model]
+        if missing:
+            raise ValueError(f"MLP.from_dict: missing {', '.join(map(repr, missing))}")
+        mlp = cls(model["nin"], model["nouts"], model["activation"], model["output_activation"],
+                  seed=0)
+        mlp.load_weights(model["weights"], model["biases"])
+        return mlp
 
-        return load_mlp(path)
+    def save(self, path: io.PathLike, *, metadata: dict[str, object] | None = None) -> None:
+        """Write architecture, activations, weights (and any JSON ``metadata``) to a JSON file,
+        atomically: an interrupted save leaves the old file intact."""
+        io.write_model(path, self.to_dict(), metadata)
+
+    @classmethod
+    def load(cls, path: io.PathLike) -> MLP:
+        """Read a model written by `save`; a malformed file raises ValueError saying what
+        is wrong.  (``microgrid.io.read_model(path)`` also gives the metadata.)"""
+        model, _ = io.read_model(path)
+        return cls.from_dict(model)
 
     def __repr__(self) -> str:
         sizes = "-".join(str(s) for s in [self.nin, *self.nouts])

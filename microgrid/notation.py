@@ -1,4 +1,4 @@
-"""The documents' notation in one place: node labels and the activations' names.
+"""The derivation's notation (docs/backprop.md §1) in one place: labels and activation names.
 
 Labels are a small TeX subset: ``w^2_{13}`` is w²₁₃, the weight from neuron 3 of layer 1 to
 neuron 1 of layer 2 (docs/backprop.md §1).  Layers are numbered as in the derivation: the

@@ -1,6 +1,6 @@
 """Optimizers: they move each parameter θ against its gradient, in PyTorch's style.
 
-    opt = SGD(mlp.parameters(), lr=0.1)        # θ ← θ − η ∇L(θ)   (document 002)
+    opt = SGD(mlp.parameters(), lr=0.1)        # θ ← θ − η ∇L(θ)   (docs/backprop.md §3)
     opt = Adam(mlp.parameters(), lr=0.05)
     for step in range(100):
         loss = ...                             # build the loss from mlp's outputs
@@ -71,7 +71,7 @@ class Optimizer:
 
 
 class SGD(Optimizer):
-    """Gradient descent θ ← θ − η g (document 002: θ^{t+1} = θ^t − η ∇L(θ^t)).
+    """Gradient descent θ ← θ − η g (θ^{t+1} = θ^t − η ∇L(θ^t), docs/backprop.md §3).
 
     With momentum μ > 0 it keeps a velocity v ← μ v + g and steps θ ← θ − η v
     (``torch.optim.SGD`` without dampening or Nesterov); ``weight_decay`` λ adds λθ to g.

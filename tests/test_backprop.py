@@ -3,12 +3,17 @@
 
 from __future__ import annotations
 
+import ast
 import copy
 import doctest
 import math
 import random
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+import torch
 
 import microgrid.backprop as bp
 from microgrid.backprop import (
@@ -86,9 +91,40 @@ def test_gradients_equal_central_differences_of_the_cost(activation, cost):
         assert fd == pytest.approx(r.grad_b[i][j], rel=1e-6, abs=1e-9)
 
 
+@pytest.mark.parametrize("hidden", ["sigmoid", "tanh"])
+@pytest.mark.parametrize("output_activation", ["tanh", "linear"])
+def test_cross_entropy_with_a_non_sigmoid_output_equals_central_differences(
+    hidden, output_activation
+):
+    # BP1's shortcut δ^L = a − y holds for sigmoid outputs only (docs/backprop.md §9); for any
+    # other σ it is ∂C/∂a · σ'(z).  Output biases near ½ and small output weights keep
+    # 0 < a^L < 1, where the cross-entropy is defined for tanh and linear outputs too.
+    W, B, x, y = random_network([3, 4, 2], seed=5)
+    W[-1] = [[0.2 * w for w in row] for row in W[-1]]
+    B[-1] = [0.5, 0.45]
+    kw = dict(activation=hidden, cost="cross_entropy", output_activation=output_activation)
+    r = backprop(W, B, x, y, **kw)
+    assert all(0.05 < a < 0.95 for a in r.a[-1])
+    assert r.delta[-1] != pytest.approx([a - t for a, t in zip(r.a[-1], y, strict=True)])
+    h = 1e-6
+    for i, w_l in enumerate(W):
+        for j, row in enumerate(w_l):
+            for k in range(len(row)):
+                up, down = copy.deepcopy(W), copy.deepcopy(W)
+                up[i][j][k] += h
+                down[i][j][k] -= h
+                fd = (_cost(up, B, x, y, **kw) - _cost(down, B, x, y, **kw)) / (2 * h)
+                assert fd == pytest.approx(r.grad_w[i][j][k], rel=1e-6, abs=1e-9), (i, j, k)
+            up, down = copy.deepcopy(B), copy.deepcopy(B)
+            up[i][j] += h
+            down[i][j] -= h
+            fd = (_cost(W, up, x, y, **kw) - _cost(W, down, x, y, **kw)) / (2 * h)
+            assert fd == pytest.approx(r.grad_b[i][j], rel=1e-6, abs=1e-9), (i, j)
+            assert fd == pytest.approx(r.delta[i][j], rel=1e-6, abs=1e-9), (i, j)  # BP3
+
+
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 def test_gradients_equal_pytorch_float64(activation):
-    torch = pytest.importorskip("torch")
     W, B, x, y = random_network([4, 5, 3, 2], seed=4)
     r = backprop(W, B, x, y, activation=activation)
     act = {"sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,
@@ -323,3 +359,54 @@ def test_batch_mismatch_and_empty_batch_are_rejected():
         backprop_batch(W, B, [], [])
     with pytest.raises(ValueError, match=r"example 1: y: expected 2 targets"):
         backprop_batch(W, B, [x, x], [y, [0.0]])
+
+
+# ------------------------------------------------------------------ independence from the engine
+BACKPROP_PY = Path(bp.__file__)
+
+
+def test_backprop_imports_only_the_standard_library_and_microgrid_notation():
+    # The closed form is the oracle the engine is tested against: it must not use the engine.
+    allowed_local = {"microgrid.notation"}
+    bad = []
+    for node in ast.walk(ast.parse(BACKPROP_PY.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:  # from . import x / from .x import y, relative to microgrid
+                base = ".".join(["microgrid", *filter(None, [node.module])])
+                names = [base] if node.module else [f"{base}.{a.name}" for a in node.names]
+            else:
+                names = [node.module]
+        elif isinstance(node, ast.Name) and node.id == "__import__":
+            names = ["__import__"]
+        else:
+            continue
+        for name in names:
+            top = name.split(".")[0]
+            if name in allowed_local or name == "__future__":
+                continue
+            if top == "importlib" or name == "__import__" or top not in sys.stdlib_module_names:
+                bad.append(f"line {node.lineno}: {name}")
+    assert not bad, "microgrid/backprop.py may import only the stdlib and microgrid.notation"
+
+
+def test_importing_backprop_alone_loads_neither_the_engine_nor_nn():
+    # The package's __init__ imports the engine, so the check loads microgrid.backprop with an
+    # empty stand-in for the package: whatever it pulls in, it pulls in itself.
+    code = f"""
+import sys, types
+pkg = types.ModuleType("microgrid")
+pkg.__path__ = [{str(BACKPROP_PY.parent)!r}]
+sys.modules["microgrid"] = pkg
+import microgrid.backprop as bp
+r = bp.backprop([[[0.5, -0.3]]], [[0.1]], x=[1.0, 2.0], y=[1.0])
+assert r.grad_w == [[[-0.125, -0.25]]], r.grad_w
+print(" ".join(sorted(m for m in sys.modules if m.split(".")[0] in
+      ("microgrid", "torch", "numpy", "graphviz"))))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    loaded = set(done.stdout.split())
+    assert loaded <= {"microgrid", "microgrid.backprop", "microgrid.notation"}, loaded

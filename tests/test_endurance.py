@@ -20,12 +20,12 @@ XOR = [([0.0, 0.0], 0.0), ([0.0, 1.0], 1.0), ([1.0, 0.0], 1.0), ([1.0, 1.0], 0.0
 
 
 def quadratic_loss(mlp: MLP) -> Value:
-    """C = Σ_n ½ (y_n − a_n)², summed over the four XOR examples (document 002's L = Σ C^n)."""
+    """C = Σ_n ½ (y_n − a_n)², over the four XOR examples (L = Σ C^n, docs/backprop.md §3)."""
     return sum(0.5 * (y - mlp(x)) ** 2 for x, y in XOR)
 
 
 def sgd_step(mlp: MLP, eta: float = 0.5) -> float:
-    """θ ← θ − η ∇L (document 002); returns the loss before the step."""
+    """θ ← θ − η ∇L (docs/backprop.md §3); returns the loss before the step."""
     loss = quadratic_loss(mlp)
     mlp.zero_grad()
     loss.backward()

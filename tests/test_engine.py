@@ -7,29 +7,29 @@ formula, and PyTorch in float64.
 
 from __future__ import annotations
 
-import importlib
 import math
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import micrograd.engine
 import numpy as np
 import pytest
+import torch
 
 import microgrid as mg
 from microgrid import Value
 
 
 def _softplus_torch(x):
-    return importlib.import_module("torch").nn.functional.softplus(x)
+    return torch.nn.functional.softplus(x)
 
 
 def _stack_sum(*xs):
-    return importlib.import_module("torch").stack(xs).sum()
+    return torch.stack(xs).sum()
 
 
 def _stack_dot(*args, bias=None):
-    torch = importlib.import_module("torch")
     n = len(args) // 2
     z = torch.dot(torch.stack(args[:n]), torch.stack(args[n:]))
     return z if bias is None else z + bias
@@ -126,7 +126,6 @@ def test_gradient_matches_central_finite_differences(op, point):
 
 @pytest.mark.parametrize("op, point", CASES)
 def test_value_and_gradient_match_pytorch_float64(op, point):
-    torch = pytest.importorskip("torch")
     ts = [torch.tensor(p, dtype=torch.float64, requires_grad=True) for p in point]
     out_t = (op.th or op.f)(*ts)
     out_t.backward()
@@ -283,7 +282,7 @@ def test_second_backward_doubles_leaf_grads_and_keeps_interior_grads():
 
 
 def test_micrograd_doubles_interior_grads_where_microgrid_does_not():
-    engine = pytest.importorskip("micrograd.engine")
+    engine = micrograd.engine
     x, y = engine.Value(2.0), engine.Value(3.0)
     z = x * y
     out = z.relu()
@@ -350,18 +349,57 @@ def test_shared_subexpression_gets_the_summed_gradient():
     assert y.grad == pytest.approx((2 * sv + 1) * 0.5)
 
 
+@pytest.mark.parametrize("b_first", [True, False], ids=["b+tanh", "tanh+b"])
 @pytest.mark.parametrize("a_first", [True, False], ids=["a*b", "b*a"])
-def test_a_node_passes_its_grad_on_only_after_all_its_consumers(a_first):
-    # a feeds b and the product; b feeds the product and the sum: a's grad must include
-    # every path exactly once, whatever order the parents are listed in.
+def test_a_node_passes_its_grad_on_only_after_all_its_consumers(a_first, b_first):
+    # a feeds b and the product; b (an interior node) feeds the product and the sum: b must
+    # collect both paths before passing its gradient on to a, whatever order the operands
+    # of the product and of the sum are listed in.
     a = Value(0.9)
     b = a.exp()
-    c = ((a * b) if a_first else (b * a)).tanh() + b
+    t = ((a * b) if a_first else (b * a)).tanh()
+    c = (b + t) if b_first else (t + b)
     c.backward()
     e = math.exp(0.9)
-    t = math.tanh(0.9 * e)
-    expected = (1 - t * t) * (e + 0.9 * e) + e
-    assert a.grad == pytest.approx(expected, rel=1e-12)
+    th = math.tanh(0.9 * e)
+    db = (1 - th * th) * 0.9 + 1  # ∂c/∂b: through the product, and directly
+    assert b.grad == pytest.approx(db, rel=1e-12)
+    assert a.grad == pytest.approx((1 - th * th) * e + db * e, rel=1e-12)
+
+
+def _shared_deep(x, y, depth: int, shared_first: bool):
+    """A node b shared by the root and by a chain `depth` steps deep, in either operand order."""
+    b = x * y + 0.3  # interior, so its place in the backward order matters
+    a = y.tanh()
+    c = (a * b).tanh() if shared_first else (b * a).tanh()
+    for _ in range(depth):
+        c = (c * b + a).tanh() if shared_first else (a + b * c).tanh()
+    return b, (b + c) if shared_first else (c + b)
+
+
+@pytest.mark.parametrize("shared_first", [True, False], ids=["b+chain", "chain+b"])
+@pytest.mark.parametrize("depth", [0, 1, 5, 20])
+def test_a_node_shared_deep_in_the_graph_gets_pytorchs_gradient_in_either_order(
+    depth, shared_first
+):
+    point = (0.7, -1.2)
+    xs = [Value(p) for p in point]
+    b, out = _shared_deep(*xs, depth, shared_first)
+    out.backward()
+    ts = [torch.tensor(p, dtype=torch.float64, requires_grad=True) for p in point]
+    tb, tout = _shared_deep(*ts, depth, shared_first)
+    tb.retain_grad()
+    tout.backward()
+    assert out.data == pytest.approx(tout.item(), rel=1e-12)
+    assert b.grad == pytest.approx(tb.grad.item(), rel=1e-10, abs=1e-12)
+    for x, t in zip(xs, ts, strict=True):
+        assert x.grad == pytest.approx(t.grad.item(), rel=1e-10, abs=1e-12)
+
+    def f(px, py):
+        return _shared_deep(Value(px), Value(py), depth, shared_first)[1].data
+
+    for i, x in enumerate(xs):
+        assert x.grad == pytest.approx(_central_difference(f, point, i), rel=1e-6, abs=1e-8)
 
 
 def test_backward_on_a_leaf_gives_it_gradient_one_and_accumulates():
@@ -472,15 +510,18 @@ def test_power_overflow_is_an_overflow_error_naming_power():
 
 @pytest.mark.parametrize("z", [1e300, -1e300, 1e10, -1e10, 800.0, -800.0, 40.0, -40.0])
 @pytest.mark.parametrize("fn", ["sigmoid", "tanh", "softplus"])
-def test_saturating_functions_stay_finite_with_finite_gradients(fn, z):
+def test_saturating_functions_stay_finite_and_equal_pytorch_float64(fn, z):
+    # Finite is not enough: value and gradient must also be right (PyTorch float64 as the
+    # oracle, relative error only, so a tiny σ(−40) ≈ 4e−18 is compared digit by digit).
     x = Value(z)
     out = getattr(x, fn)()
     out.backward()
-    assert math.isfinite(out.data)
-    assert math.isfinite(x.grad)
-    if fn != "softplus":
-        lo = 0.0 if fn == "sigmoid" else -1.0
-        assert lo <= out.data <= 1.0
+    assert math.isfinite(out.data) and math.isfinite(x.grad)
+    t = torch.tensor(z, dtype=torch.float64, requires_grad=True)
+    out_t = torch.nn.functional.softplus(t) if fn == "softplus" else getattr(torch, fn)(t)
+    out_t.backward()
+    assert out.data == pytest.approx(out_t.item(), rel=1e-12, abs=0.0)
+    assert x.grad == pytest.approx(t.grad.item(), rel=1e-12, abs=0.0)
 
 
 def test_sigmoid_of_large_arguments_saturates_to_0_and_1():

@@ -1,25 +1,27 @@
-"""The documents' claims, one test each, held against the engine's node gradients.
+"""The derivation's claims (docs/backprop.md), one test each, held against the engine's node
+gradients.
 
 Each test builds a network with `microgrid.nn.MLP`, runs ``loss.backward()`` and compares
 ``trace.z[i][j].grad`` (δ^{i+2}_{j+1}), ``w.grad`` and ``b.grad`` with the closed form of
 `microgrid.backprop` (plain floats, no engine) to 1e-10.  Where a claim can be written with the
 engine's own numbers (e.g. δ^l from the engine's δ^{l+1}), the test checks that too.
 
-    claim                                                    document   test
-    z^l = w^l a^{l-1} + b^l, a^l = σ(z^l)                    000, 001   test_forward_pass_...
-    BP1 δ^L = ∇_a C ⊙ σ'(z^L)                                000, 001   test_bp1_...
-    BP2 δ^l = ((w^{l+1})ᵀ δ^{l+1}) ⊙ σ'(z^l)                 000, 001, 004   test_bp2_...
-    BP3 ∂C/∂b^l_j = δ^l_j                                    000, 001   test_bp3_...
-    BP4 ∂C/∂w^l_jk = a^{l-1}_k δ^l_j ("a_in × δ_out")        000, 001   test_bp4_...
-    σ'(z) = σ(z)(1−σ(z))                                     004        test_doc004_sigmoid_...
-    ∂C/∂a^L = a^L − y, δ^L = (a^L − y) ⊙ σ'(z^L)              004        test_doc004_quadratic_...
-    σ'(z) = σ(z)/(1+z²) is a slip                            002        test_doc002_slip_...
-    ∂l/∂z = σ'(z)(w₃ ∂l/∂z' + w₄ ∂l/∂z'')                   002        test_doc002_two_neuron_...
-    ∂z/∂w = the input (forward pass half)                    002        test_doc002_dz_dw_...
-    ∂L/∂w = Σ_n ∂C^n/∂w                                      002        test_doc002_summed_loss_...
-    ∂J/∂W^l_ji = δ^{l+1}_j a^l_i, W^l_ji = w^{l+1}_ji        003        test_doc003_weight_...
-    δ^l_i = f'(z^l_i) Σ_j δ^{l+1}_j W^l_ji                   003        test_doc003_residual_...
-    cross-entropy + sigmoid output: δ^L = a^L − y            (BP1)      test_cross_entropy_...
+    claim                                                    docs/backprop.md   test
+    w^l_jk is layers[l-2].neurons[j-1].w[k-1]; z.grad is δ    §1     test_code_indices_...
+    z^l = w^l a^{l-1} + b^l, a^l = σ(z^l)                    §2     test_forward_pass_...
+    BP1 δ^L = ∇_a C ⊙ σ'(z^L)                                §5     test_bp1_...
+    BP2 δ^l = ((w^{l+1})ᵀ δ^{l+1}) ⊙ σ'(z^l)                 §6     test_bp2_...
+    BP3 ∂C/∂b^l_j = δ^l_j                                    §7     test_bp3_...
+    BP4 ∂C/∂w^l_jk = a^{l-1}_k δ^l_j ("a_in × δ_out")        §7     test_bp4_...
+    σ'(z) = σ(z)(1−σ(z))                                     §8     test_sigmoid_derivative_...
+    ∂C/∂a^L = a^L − y, δ^L = (a^L − y) ⊙ σ'(z^L)              §3, §5 test_quadratic_cost_...
+    σ'(z) = σ(z)/(1+z²) is a slip                            §8     test_sigma_over_one_plus_...
+    ∂l/∂z = σ'(z)(w₃ ∂l/∂z' + w₄ ∂l/∂z'')                   §4     test_two_neuron_example_...
+    ∂z/∂w = the input (forward pass half)                    §4     test_dz_dw_...
+    ∂L/∂w = Σ_n ∂C^n/∂w                                      §3     test_summed_loss_...
+    ∂J/∂W^l_ji = δ^{l+1}_j a^l_i, W^l_ji = w^{l+1}_ji        §6     test_W_l_ji_convention_weight...
+    δ^l_i = f'(z^l_i) Σ_j δ^{l+1}_j W^l_ji                   §6     test_W_l_ji_convention_delta_...
+    cross-entropy + sigmoid output: δ^L = a^L − y            §9     test_cross_entropy_...
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from microgrid.backprop import (
     sigma,
     sigma_prime,
 )
+from microgrid.notation import label
 
 TOL = 1e-10
 
@@ -113,9 +116,30 @@ DEEP_CASES = [c for c in CASES if len(c.values[0]) > 2]  # with at least one hid
 QUADRATIC_CASES = [c for c in CASES if c.values[2] == "quadratic"]
 
 
-# ------------------------------------------------------------------ documents 000, 001
+# ---------------------------------------------- §1, §2, BP1–BP4 (§5–§7)
+@pytest.mark.parametrize("sizes", SHAPES)
+def test_code_indices_are_the_derivations_minus_one_and_z_grad_is_delta(sizes):
+    """docs/backprop.md §1: w^l_jk is ``mlp.layers[l-2].neurons[j-1].w[k-1]``, labelled
+    ``w^l_{jk}`` (the input is layer 1), and ``trace.z[l-2][j-1].grad`` is δ^l_j."""
+    mlp, trace, _, r, _ = solve(sizes, "sigmoid", "quadratic", seed=11)
+    W = mlp.weights()
+    for l in range(2, len(sizes) + 1):
+        for j in range(1, sizes[l - 1] + 1):
+            neuron = mlp.layers[l - 2].neurons[j - 1]
+            assert neuron.b.label == label("b", l, j)
+            assert trace.z[l - 2][j - 1].label == label("z", l, j)
+            assert trace.z[l - 2][j - 1].grad == pytest.approx(r.delta[l - 2][j - 1], abs=TOL)
+            for k in range(1, sizes[l - 2] + 1):
+                w = neuron.w[k - 1]
+                assert w.label == label("w", l, j, k)
+                assert w.data == W[l - 2][j - 1][k - 1]
+    assert [x.label for x in trace.x] == [label("a", 1, k) for k in range(1, sizes[0] + 1)]
+    assert mlp.layers[0].neurons[0].w[0].label == "w^2_{11}"
+
+
 @pytest.mark.parametrize("sizes, activation, cost, seed", CASES)
 def test_forward_pass_z_is_w_a_plus_b_and_a_is_sigma_of_z(sizes, activation, cost, seed):
+    """z^l = w^l a^{l-1} + b^l, a^l = σ(z^l): docs/backprop.md §2."""
     _, trace, loss, r, _ = solve(sizes, activation, cost, seed)
     for i, layer in enumerate(trace.z):
         for j, z in enumerate(layer):
@@ -126,6 +150,7 @@ def test_forward_pass_z_is_w_a_plus_b_and_a_is_sigma_of_z(sizes, activation, cos
 
 @pytest.mark.parametrize("sizes, activation, cost, seed", CASES)
 def test_bp1_output_error_is_grad_a_C_times_sigma_prime_of_z(sizes, activation, cost, seed):
+    """BP1, docs/backprop.md §5."""
     _, trace, _, r, y = solve(sizes, activation, cost, seed)
     out_act = r.activations[-1]
     a_L = [a.data for a in trace.a[-1]]
@@ -137,6 +162,7 @@ def test_bp1_output_error_is_grad_a_C_times_sigma_prime_of_z(sizes, activation, 
 
 @pytest.mark.parametrize("sizes, activation, cost, seed", DEEP_CASES)
 def test_bp2_hidden_error_is_w_transpose_delta_times_sigma_prime(sizes, activation, cost, seed):
+    """BP2, docs/backprop.md §6."""
     mlp, trace, _, r, _ = solve(sizes, activation, cost, seed)
     for i in range(len(trace.z) - 1):  # every hidden layer l = i + 2 < L
         above = mlp.layers[i + 1].neurons
@@ -151,6 +177,7 @@ def test_bp2_hidden_error_is_w_transpose_delta_times_sigma_prime(sizes, activati
 
 @pytest.mark.parametrize("sizes, activation, cost, seed", CASES)
 def test_bp3_bias_gradient_equals_error(sizes, activation, cost, seed):
+    """BP3, docs/backprop.md §7."""
     mlp, trace, _, r, _ = solve(sizes, activation, cost, seed)
     for i, layer in enumerate(mlp.layers):
         for j, neuron in enumerate(layer.neurons):
@@ -160,6 +187,7 @@ def test_bp3_bias_gradient_equals_error(sizes, activation, cost, seed):
 
 @pytest.mark.parametrize("sizes, activation, cost, seed", CASES)
 def test_bp4_weight_gradient_is_a_in_times_delta_out(sizes, activation, cost, seed):
+    """BP4, docs/backprop.md §7: input activation × output error."""
     mlp, trace, _, r, _ = solve(sizes, activation, cost, seed)
     for i, layer in enumerate(mlp.layers):
         for j, neuron in enumerate(layer.neurons):
@@ -169,12 +197,13 @@ def test_bp4_weight_gradient_is_a_in_times_delta_out(sizes, activation, cost, se
                 assert close(w.grad, r.grad_w[i][j][k])
 
 
-# ------------------------------------------------------------------ document 004
+# ---------------------------------------------- σ' (§8), quadratic cost (§3)
 SIGMOID_POINTS = [-30.0, -5.0, -1.0, -0.3, 0.0, 0.3, 1.0, 2.5, 5.0, 30.0]
 
 
 @pytest.mark.parametrize("z0", SIGMOID_POINTS)
-def test_doc004_sigmoid_derivative_is_sigma_times_one_minus_sigma(z0):
+def test_sigmoid_derivative_is_sigma_times_one_minus_sigma(z0):
+    """σ'(z) = σ(z)(1 − σ(z)): docs/backprop.md §8."""
     z = Value(z0)
     a = z.sigmoid()
     a.backward()
@@ -188,15 +217,18 @@ def test_doc004_sigmoid_derivative_is_sigma_times_one_minus_sigma(z0):
 
 
 @pytest.mark.parametrize("sizes, activation, cost, seed", QUADRATIC_CASES)
-def test_doc004_quadratic_cost_gradient_is_a_minus_y(sizes, activation, cost, seed):
+def test_quadratic_cost_gradient_is_a_minus_y(sizes, activation, cost, seed):
+    """∂C/∂a^L = a^L − y (docs/backprop.md §3), so δ^L = (a^L − y) ⊙ σ'(z^L) (BP1, §5)."""
     _, trace, _, _, y = solve(sizes, activation, cost, seed)
     for j, (a, z) in enumerate(zip(trace.a[-1], trace.z[-1], strict=True)):
         assert close(a.grad, a.data - y[j])  # ∂C/∂a^L_j
         assert close(z.grad, (a.data - y[j]) * sigma_prime(z.data, activation))  # δ^L
 
 
-# ------------------------------------------------------------------ document 002
-def test_doc002_slip_sigma_over_one_plus_z_squared_is_not_the_derivative():
+# ---------------------------------------------- the slip (§8), graph (§4), L (§3)
+def test_sigma_over_one_plus_z_squared_is_not_the_sigmoid_derivative():
+    """σ(z)/(1 + z²) is a slip, not σ'(z): docs/backprop.md §8."""
+
     def slip(z):
         return sigma(z) / (1 + z * z)
 
@@ -217,7 +249,8 @@ def test_doc002_slip_sigma_over_one_plus_z_squared_is_not_the_derivative():
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
-def test_doc002_two_neuron_picture_dl_dz_is_sigma_prime_times_w3_dz1_plus_w4_dz2(activation):
+def test_two_neuron_example_dl_dz_is_sigma_prime_times_w3_dz1_plus_w4_dz2(activation):
+    """The two-neuron example of docs/backprop.md §4."""
     # one hidden neuron z (inputs x₁, x₂; weights w₁, w₂) feeding z' and z'' through w₃, w₄
     W, B, x, y = random_network([2, 1, 2], seed=2)
     mlp, trace, _ = engine_backward(W, B, x, y, activation, "quadratic")
@@ -236,7 +269,9 @@ def test_doc002_two_neuron_picture_dl_dz_is_sigma_prime_times_w3_dz1_plus_w4_dz2
 
 
 @pytest.mark.parametrize("sizes, activation, cost, seed", CASES)
-def test_doc002_dz_dw_is_the_input_forward_pass_half(sizes, activation, cost, seed):
+def test_dz_dw_is_the_input_forward_pass_half(sizes, activation, cost, seed):
+    """∂z/∂w is the input the weight multiplies, known after the forward pass (docs/backprop.md
+    §4)."""
     _, trace, _, r, _ = solve(sizes, activation, cost, seed)
     for i, layer in enumerate(trace.z):
         inputs = a_in(trace, i)
@@ -250,7 +285,8 @@ def test_doc002_dz_dw_is_the_input_forward_pass_half(sizes, activation, cost, se
 
 
 @pytest.mark.parametrize("sizes, activation, cost, seed", CASES[::3])
-def test_doc002_summed_loss_gradient_is_sum_of_per_example_gradients(sizes, activation, cost, seed):
+def test_summed_loss_gradient_is_sum_of_per_example_gradients(sizes, activation, cost, seed):
+    """L(θ) = Σ_n C^n(θ), so ∂L/∂w = Σ_n ∂C^n/∂w, from one backward(): docs/backprop.md §3."""
     W, B, _, _ = random_network(sizes, seed)
     examples = [random_network(sizes, 100 * seed + n)[2:] for n in range(4)]
     xs, ys = [e[0] for e in examples], [e[1] for e in examples]
@@ -272,51 +308,55 @@ def test_doc002_summed_loss_gradient_is_sum_of_per_example_gradients(sizes, acti
     assert close(batch.grad_b[-1][-1], sum(s.grad_b[-1][-1] for s in singles))
 
 
-# ------------------------------------------------------------------ document 003
-def doc003_network(sizes, activation, seed):
-    """Document 003 has no bias: z^{l+1}_j = Σ_i W^l_ji a^l_i.  W003[l][j][i] is W^l_ji."""
+# ---------------------------------------------- the W^l_ji convention (§6)
+def leaving_layer_network(sizes, activation, seed):
+    """The W^l_ji convention of docs/backprop.md §6, without biases: z^{l+1}_j = Σ_i W^l_ji a^l_i.
+    Wl[l][j][i] is W^l_ji, indexed by the layer l the weight leaves."""
     W, _, x, y = random_network(sizes, seed)
     B = [[0.0] * len(w) for w in W]
     mlp, trace, _ = engine_backward(W, B, x, y, activation, "quadratic")
-    W003 = {l: W[l - 1] for l in range(1, len(sizes))}  # code W[l-1] is document layer l+1
-    a003 = {l: [v.data for v in (trace.x if l == 1 else trace.a[l - 2])] for l in W003}
-    z003 = {l: trace.z[l - 2] for l in range(2, len(sizes) + 1)}
-    return mlp, W003, a003, z003, (W, B, x, y)
+    Wl = {l: W[l - 1] for l in range(1, len(sizes))}  # code W[l-1] is w^{l+1} (§1)
+    al = {l: [v.data for v in (trace.x if l == 1 else trace.a[l - 2])] for l in Wl}
+    zl = {l: trace.z[l - 2] for l in range(2, len(sizes) + 1)}
+    return mlp, Wl, al, zl, (W, B, x, y)
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 @pytest.mark.parametrize("sizes", SHAPES[2:])
-def test_doc003_weight_gradient_dJ_dW_l_ji_is_delta_j_l_plus_1_times_a_i_l(sizes, activation):
-    mlp, W003, a003, z003, (W, B, x, y) = doc003_network(sizes, activation, seed=len(sizes))
+def test_W_l_ji_convention_weight_gradient_is_delta_j_l_plus_1_times_a_i_l(sizes, activation):
+    """∂J/∂W^l_ji = δ^{l+1}_j a^l_i (BP4 in the W^l_ji convention, docs/backprop.md §6)."""
+    mlp, Wl, al, zl, (W, B, x, y) = leaving_layer_network(sizes, activation, seed=len(sizes))
     r = backprop(W, B, x, y, activation)
-    for l, W_l in W003.items():
+    for l, W_l in Wl.items():
         for j, row in enumerate(W_l):
-            z_next = z003[l + 1][j]
-            z_doc = sum(W_ji * a_i for W_ji, a_i in zip(row, a003[l], strict=True))
-            assert close(z_next.data, z_doc)
+            z_next = zl[l + 1][j]
+            z_sum = sum(W_ji * a_i for W_ji, a_i in zip(row, al[l], strict=True))
+            assert close(z_next.data, z_sum)
             for i in range(len(row)):
                 w = mlp.layers[l - 1].neurons[j].w[i]  # W^l_ji is the weight w^{l+1}_ji
                 assert w.data == W_l[j][i]
-                assert close(w.grad, z_next.grad * a003[l][i])
+                assert close(w.grad, z_next.grad * al[l][i])
                 assert close(w.grad, r.grad_w[l - 1][j][i])
 
 
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 @pytest.mark.parametrize("sizes", [s for s in SHAPES if len(s) > 2])
-def test_doc003_residual_delta_i_l_is_f_prime_times_sum_delta_j_W_l_ji(sizes, activation):
-    _, W003, _, z003, (W, B, x, y) = doc003_network(sizes, activation, seed=len(sizes) + 1)
+def test_W_l_ji_convention_delta_i_l_is_f_prime_times_sum_delta_j_W_l_ji(sizes, activation):
+    """δ^l_i = f'(z^l_i) Σ_j δ^{l+1}_j W^l_ji: BP2 in the W^l_ji convention, docs/backprop.md §6."""
+    _, Wl, _, zl, (W, B, x, y) = leaving_layer_network(sizes, activation, seed=len(sizes) + 1)
     r = backprop(W, B, x, y, activation)
     for l in range(2, len(sizes)):  # hidden layers
-        for i, z in enumerate(z003[l]):
-            back = sum(z_j.grad * W003[l][j][i] for j, z_j in enumerate(z003[l + 1]))
+        for i, z in enumerate(zl[l]):
+            back = sum(z_j.grad * Wl[l][j][i] for j, z_j in enumerate(zl[l + 1]))
             assert close(z.grad, sigma_prime(z.data, activation) * back)
             assert close(z.grad, r.delta[l - 2][i])
 
 
-# ------------------------------------------------------------------ cross-entropy
+# ---------------------------------------------- cross-entropy (§9)
 @pytest.mark.parametrize("activation", ACTIVATIONS)
 @pytest.mark.parametrize("sizes", SHAPES)
 def test_cross_entropy_with_sigmoid_output_error_is_a_minus_y(sizes, activation):
+    """Cross-entropy with a sigmoid output: δ^L = a^L − y (docs/backprop.md §9)."""
     _, trace, _, r, y = solve(sizes, activation, "cross_entropy", seed=7)
     for j, (a, z) in enumerate(zip(trace.a[-1], trace.z[-1], strict=True)):
         assert close(z.grad, a.data - y[j])
@@ -326,7 +366,7 @@ def test_cross_entropy_with_sigmoid_output_error_is_a_minus_y(sizes, activation)
         assert close(r.delta[-1][j], a.data - y[j])
 
 
-# ------------------------------------------------------------------ generated networks
+# ---------------------------------------------- generated networks
 @st.composite
 def networks(draw):
     n_layers = draw(st.integers(1, 4))
@@ -364,6 +404,7 @@ def check_bp1_to_bp4(W, B, x, y, activation, cost, out):
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(networks())
 def test_bp1_to_bp4_hold_for_generated_networks(net):
+    """BP1–BP4 (docs/backprop.md §5–§7) on networks hypothesis draws."""
     check_bp1_to_bp4(*net)
 
 

@@ -6,6 +6,7 @@ import math
 import random
 
 import pytest
+import torch
 
 from microgrid import Value
 from microgrid.losses import (
@@ -17,7 +18,6 @@ from microgrid.losses import (
     softmax_cross_entropy,
 )
 
-torch = pytest.importorskip("torch")
 F = torch.nn.functional
 
 

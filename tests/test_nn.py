@@ -1,5 +1,6 @@
 """Specification of microgrid.nn: MLP shapes, initialisation, activations, the trace in the
-documents' notation (input = layer 1), weights as plain numbers, and gradients against PyTorch."""
+notation of docs/backprop.md §1 (input = layer 1), weights as plain numbers, and gradients
+against PyTorch."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import math
 import random
 
 import pytest
+import torch
 
 import microgrid as mg
 from microgrid import MLP, Layer, Neuron, Value
@@ -73,10 +75,20 @@ def test_seed_and_rng_together_is_a_value_error():
         MLP(3, [4, 2], seed=0, rng=random.Random(0))
 
 
-def test_weights_start_small_and_not_all_equal():
-    flat = [w for layer in MLP(3, [4, 2], seed=0).weights() for row in layer for w in row]
-    assert len(set(flat)) == len(flat)
-    assert all(abs(w) <= 1.0 for w in flat)
+def test_weights_start_uniform_in_plus_minus_one_over_sqrt_nin_and_biases_at_zero():
+    # Each layer has its own nin (64, 32, 40), so a bound of ±1 or ±1/√(first nin) is wrong.
+    mlp = MLP(64, [32, 40, 1], seed=0)
+    for i, (w_l, b_l) in enumerate(zip(mlp.weights(), mlp.biases(), strict=True)):
+        nin = len(w_l[0])
+        scale = 1 / math.sqrt(nin)
+        flat = [w for row in w_l for w in row]
+        assert len(set(flat)) == len(flat), f"layer {i + 2}: equal weights"
+        assert all(abs(w) <= scale for w in flat), f"layer {i + 2}: a weight beyond ±1/√{nin}"
+        assert b_l == [0.0] * len(b_l)
+        if len(flat) >= 1000:  # spread over the whole interval, not all tiny
+            assert max(flat) > 0.95 * scale and min(flat) < -0.95 * scale, f"layer {i + 2}"
+            mean_abs = sum(map(abs, flat)) / len(flat)  # uniform: scale/2, ± ~1% here
+            assert 0.45 * scale < mean_abs < 0.55 * scale, f"layer {i + 2}: {mean_abs / scale}"
 
 
 # ---------------------------------------------------------------- calling the network
@@ -94,9 +106,18 @@ def test_several_output_neurons_give_a_list_of_values():
 
 
 def test_inputs_may_be_values_and_receive_gradients():
+    # ∂out/∂x_k, checked against central finite differences of the network on plain numbers.
+    mlp = MLP(3, [4, 1], activation="tanh", seed=0)
     xs = [Value(x) for x in X]
-    MLP(3, [4, 1], seed=0)(xs).backward()
-    assert any(x.grad != 0.0 for x in xs)
+    mlp(xs).backward()
+    h = 1e-6
+    for k, x in enumerate(xs):
+        up, down = list(X), list(X)
+        up[k] += h
+        down[k] -= h
+        fd = (mlp(up).data - mlp(down).data) / (2 * h)
+        assert x.grad == pytest.approx(fd, rel=1e-6, abs=1e-9), f"input {k + 1}"
+        assert x.grad != 0.0
 
 
 @pytest.mark.parametrize("bad", [[1.0, 2.0], [1.0, 2.0, 3.0, 4.0, 5.0]])
@@ -373,7 +394,6 @@ def _torch_forward(torch, W, B, x, acts):
     [("sigmoid", None), ("tanh", None), ("relu", "linear"), ("tanh", "sigmoid")],
 )
 def test_parameter_grads_and_deltas_match_pytorch(activation, output_activation):
-    torch = pytest.importorskip("torch")
     mlp = MLP(3, [5, 4, 2], activation=activation, output_activation=output_activation, seed=4)
     for layer in mlp.layers:  # non-zero biases so their gradient path is exercised
         for j, n in enumerate(layer.neurons):

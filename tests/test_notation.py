@@ -1,4 +1,4 @@
-"""microgrid.notation: the documents' labels (w^l_jk, b^l_j, z^l_j, a^l_j, δ^l_j; input = layer 1,
+"""microgrid.notation: the derivation's labels (w^l_jk, b^l_j, z^l_j, a^l_j, δ^l_j; input = layer 1,
 docs/backprop.md §1) and the activations' names, written once and read by nn, backprop, graph
 and the PyTorch bridge."""
 
@@ -35,7 +35,7 @@ PACKAGE = Path(microgrid.__file__).parent
         (("w", 2, 10, 1), "w^2_{10,1}"),
     ],
 )
-def test_label_writes_the_documents_notation_and_parse_label_reads_it_back(args, text):
+def test_label_writes_the_notation_and_parse_label_reads_it_back(args, text):
     assert label(*args) == text
     assert parse_label(text) == (args[0], args[1], args[2:])
 

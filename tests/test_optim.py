@@ -7,13 +7,12 @@ import math
 import time
 
 import pytest
+import torch
 
 from microgrid import MLP, Value
 from microgrid.data import make_moons
 from microgrid.losses import hinge
 from microgrid.optim import SGD, Adam
-
-torch = pytest.importorskip("torch")
 
 START = [0.5, -1.5, 2.0]
 
@@ -140,6 +139,57 @@ def test_a_non_finite_gradient_raises_and_changes_no_parameter(cls):
     with pytest.raises(ValueError, match=r"params\[1\].*nan"):
         cls(p, lr=0.1).step()
     assert [v.data for v in p] == [1.0, 2.0]
+
+
+def _state(opt) -> tuple:
+    return (list(opt.velocity),) if isinstance(opt, SGD) else (opt.t, list(opt.m), list(opt.v))
+
+
+def _run_with_a_refused_step(cls, kw: dict, refuse_at: int | None, how: str) -> tuple:
+    """Four valid steps on fixed gradients; before step `refuse_at` one step is refused
+    (an update that overflows, or a non-finite gradient).  Returns (parameters, state)."""
+    p = [Value(0.5), Value(-1.5), Value(2.0)]
+    opt = cls(p, **kw)
+    for k in range(4):
+        if k == refuse_at:
+            before = ([v.data for v in p], _state(opt))
+            lr = opt.lr
+            if how == "overflow":  # η·g (SGD) or η/(1 − β1^t) (Adam) is inf
+                opt.lr = 1e308
+                for v in p:
+                    v.grad = 1e308
+            else:
+                p[1].grad = math.inf
+            with pytest.raises(ValueError):
+                opt.step()
+            assert ([v.data for v in p], _state(opt)) == before, "a refused step changed state"
+            opt.lr = lr
+        for j, v in enumerate(p):
+            v.grad = math.sin(1.0 + k + 2 * j)  # the same gradients in every run
+        opt.step()
+    return [v.data for v in p], _state(opt)
+
+
+@pytest.mark.parametrize("how", ["overflow", "non-finite-gradient"])
+@pytest.mark.parametrize("refuse_at", [0, 2])
+@pytest.mark.parametrize(
+    "cls, kw",
+    [
+        (SGD, {"lr": 0.1, "momentum": 0.9}),
+        (SGD, {"lr": 0.1, "momentum": 0.9, "weight_decay": 0.01}),
+        (Adam, {"lr": 0.05}),
+        (Adam, {"lr": 0.05, "weight_decay": 0.01}),
+    ],
+    ids=["sgd-momentum", "sgd-momentum-decay", "adam", "adam-decay"],
+)
+def test_a_refused_step_leaves_velocity_t_m_v_untouched_and_is_as_if_never_tried(
+    cls, kw, refuse_at, how
+):
+    # SGD's velocity and Adam's t, m, v must not advance on a step that raised: the run with
+    # a refused step ends exactly where a run that never tried it ends.
+    assert _run_with_a_refused_step(cls, kw, refuse_at, how) == _run_with_a_refused_step(
+        cls, kw, None, how
+    )
 
 
 def test_a_step_that_would_overflow_raises_and_changes_no_parameter():

@@ -23,6 +23,7 @@ import math
 import random
 
 import pytest
+import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -136,7 +137,6 @@ ENGINE = Engine()
 
 
 def _torch_backend():
-    torch = pytest.importorskip("torch")
     F = torch.nn.functional
 
     def stack_const(vs):
@@ -493,14 +493,43 @@ network_strategy = st.fixed_dictionaries(
 CLOSED_FORM_TOL = 1e-10
 
 
-def _engine_cost(a: list[Value], y: list[float], cost: str) -> Value:
-    """C for one example, built from engine operations (not from microgrid.losses)."""
+def _engine_cost(z: list[Value], a: list[Value], y: list[float], cost: str) -> Value:
+    """C for one example, built from engine operations (not from microgrid.losses).
+
+    Cross-entropy (sigmoid outputs) is written in terms of z, with ln a = −softplus(−z) and
+    ln(1 − a) = −softplus(z): the same function, but finite where σ(z) rounds to exactly 0.0
+    or 1.0 (z ≳ 37), where ln(1 − a) would be ln 0.  Saturated outputs stay in the test: there
+    δ^L = σ(z) − y is still checked against the closed form's a − y (docs/backprop.md §9).
+    """
     if cost == "quadratic":  # C = ½ Σ_j (y_j − a_j)²
         return 0.5 * microgrid.sum([(yj - aj) ** 2 for aj, yj in zip(a, y, strict=True)])
     # binary cross-entropy: C = −Σ_j [y_j ln a_j + (1 − y_j) ln(1 − a_j)]
-    return -microgrid.sum(
-        [yj * aj.log() + (1 - yj) * (1 - aj).log() for aj, yj in zip(a, y, strict=True)]
+    #                        =  Σ_j [y_j softplus(−z_j) + (1 − y_j) softplus(z_j)]
+    return microgrid.sum(
+        [yj * (-zj).softplus() + (1 - yj) * zj.softplus() for zj, yj in zip(z, y, strict=True)]
     )
+
+
+def _closed_form(W, B, x, y, activation: str, cost: str, output_activation: str):
+    """The oracle's δ, ∂C/∂b, ∂C/∂w for one example.
+
+    ``backprop.backprop`` also returns C, and refuses (ValueError) a cross-entropy whose
+    output rounded to exactly 0.0 or 1.0, where C = ∞.  δ is still defined there, so for a
+    saturated output the same equations are applied one by one: BP1 for cross-entropy with a
+    sigmoid output is δ^L = a^L − y (docs/backprop.md §9), then BP2, BP3, BP4 from backprop.
+    """
+    acts = [activation] * (len(W) - 1) + [output_activation]
+    z, a = backprop.forward(W, B, x, acts)
+    if cost == "quadratic" or all(0.0 < a_j < 1.0 for a_j in a[-1]):
+        r = backprop.backprop(W, B, x, y, activation, cost, output_activation)
+        return r.delta, r.grad_b, r.grad_w
+    assert output_activation == "sigmoid"
+    delta = [[a_j - y_j for a_j, y_j in zip(a[-1], y, strict=True)]]  # BP1
+    for i in range(len(W) - 2, -1, -1):
+        delta.insert(0, backprop.hidden_error(W[i + 1], delta[0], z[i], acts[i]))  # BP2
+    grad_b = [backprop.bias_gradient(d) for d in delta]  # BP3
+    grad_w = [backprop.weight_gradient(a[i], d) for i, d in enumerate(delta)]  # BP4
+    return delta, grad_b, grad_w
 
 
 @settings(max_examples=100, deadline=None)
@@ -516,15 +545,36 @@ def test_random_network_node_gradients_equal_the_closed_form_bp1_to_bp4(net):
     y = [rng.uniform(0, 1) for _ in range(net["nouts"][-1])]
 
     trace = mlp.trace(x)
-    _engine_cost(trace.a[-1], y, net["cost"]).backward()
-    r = backprop.backprop(W, B, x, y, net["activation"], net["cost"], out_act)
+    _engine_cost(trace.z[-1], trace.a[-1], y, net["cost"]).backward()
+    delta, grad_b, grad_w = _closed_form(W, B, x, y, net["activation"], net["cost"], out_act)
 
     def close(ours: float, theirs: float) -> bool:
         return abs(ours - theirs) <= CLOSED_FORM_TOL * (1 + abs(theirs))
 
     for i, layer in enumerate(mlp.layers):
         for j, neuron in enumerate(layer.neurons):
-            assert close(trace.z[i][j].grad, r.delta[i][j]), f"δ of layer {i + 2}, neuron {j + 1}"
-            assert close(neuron.b.grad, r.grad_b[i][j]), f"BP3 at layer {i + 2}, neuron {j + 1}"
+            assert close(trace.z[i][j].grad, delta[i][j]), f"δ of layer {i + 2}, neuron {j + 1}"
+            assert close(neuron.b.grad, grad_b[i][j]), f"BP3 at layer {i + 2}, neuron {j + 1}"
             for k, w in enumerate(neuron.w):
-                assert close(w.grad, r.grad_w[i][j][k]), f"BP4 at w^{i + 2}_{j + 1}{k + 1}"
+                assert close(w.grad, grad_w[i][j][k]), f"BP4 at w^{i + 2}_{j + 1}{k + 1}"
+
+
+def test_saturated_sigmoid_output_with_cross_entropy_still_matches_the_closed_form():
+    """σ(z) rounds to exactly 1.0 for z ≳ 37: ln(1 − a) is ln 0 there, but C written with
+    softplus stays finite and δ^L = a − y (docs/backprop.md §9) is still what backward gives."""
+    W, B = [[[0.5, -0.25]], [[30.0]]], [[0.5], [30.0]]  # z^2 = 2, z^3 ≈ 58.9
+    x, y = [2.0, -2.0], [0.25]
+    mlp = MLP(2, [1, 1], "tanh", "sigmoid", seed=0)
+    mlp.load_weights(W, B)
+    trace = mlp.trace(x)
+    assert trace.a[-1][0].data == 1.0  # really saturated
+    _engine_cost(trace.z[-1], trace.a[-1], y, "cross_entropy").backward()
+    with pytest.raises(ValueError, match="cross_entropy: output a"):  # C itself is ∞ here
+        backprop.backprop(W, B, x, y, "tanh", "cross_entropy", "sigmoid")
+    delta, grad_b, grad_w = _closed_form(W, B, x, y, "tanh", "cross_entropy", "sigmoid")
+    assert trace.z[-1][0].grad == delta[-1][0] == 0.75
+    for i, layer in enumerate(mlp.layers):
+        assert trace.z[i][0].grad == pytest.approx(delta[i][0], rel=1e-12, abs=1e-300)
+        assert layer.neurons[0].b.grad == pytest.approx(grad_b[i][0], rel=1e-12, abs=1e-300)
+        for k, w in enumerate(layer.neurons[0].w):
+            assert w.grad == pytest.approx(grad_w[i][0][k], rel=1e-12, abs=1e-300)

@@ -5,13 +5,13 @@ from __future__ import annotations
 import random
 
 import pytest
+import torch
 
 from microgrid import MLP
 from microgrid.losses import mse
+from microgrid.torch import from_torch, to_torch
 
-torch = pytest.importorskip("torch")
 nn = torch.nn
-from microgrid.torch import from_torch, to_torch  # noqa: E402  (needs torch)
 
 ARCHITECTURES = [
     (2, [16, 16, 1], "relu", "linear"),

@@ -5,8 +5,8 @@ x = (0.5, −1), target y = 1, the quadratic cost C = ½(a^2_1 − y)², after `
 shows δ^2_1 = ∂C/∂z^2_1 (BP1).  Drawn top to bottom so that it stays under 900 px wide and its
 text reads at full size in a README column.
 
-network_graph.svg: the same example through a 2-2-1 network, drawn left to right as the
-documents draw a network, layer by layer (wide: it is linked, not shown inline).
+network_graph.svg: the same example through a 2-2-1 network, drawn left to right, layer by
+layer, as a network is usually drawn (wide: it is linked, not shown inline).
 """
 
 from pathlib import Path

@@ -1,0 +1,60 @@
+"""Test-run policy: hypothesis profiles, and no silent skips in CI.
+
+* Hypothesis: with the environment variable ``CI`` set (CI runs with ``CI=true``) the "ci"
+  profile is loaded: derandomized (the same examples on every run, so the gate never depends on
+  luck), no example database, no deadline.  Otherwise the "default" profile: random examples
+  (exploration), still no deadline and no too-slow health check, so a loaded machine never
+  fails a test for being slow.  ``pytest -m slow`` runs the long property tests (thousands of
+  examples), ``--hypothesis-profile=ci`` reproduces CI's examples locally.
+* Skips: a test may skip for a user whose machine lacks something optional (Graphviz's `dot`).
+  In CI everything is installed, so a skip can only hide a broken set-up: with ``CI`` set every
+  skip is reported as a failure naming its reason.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+
+def _ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+CI = _ci()
+
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    print_blob=True,
+)
+settings.register_profile("default", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ci" if CI else "default")
+
+
+def _fail_if_skipped(report, when: str) -> None:
+    if not CI or not report.skipped or hasattr(report, "wasxfail"):
+        return
+    longrepr = report.longrepr
+    reason = longrepr[2] if isinstance(longrepr, tuple) and len(longrepr) == 3 else longrepr
+    report.outcome = "failed"
+    report.longrepr = (
+        f"skipped during {when}, and CI (CI={os.environ['CI']!r}) allows no skips: {reason}"
+    )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    _fail_if_skipped(outcome.get_result(), call.when)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_make_collect_report(collector):
+    outcome = yield
+    _fail_if_skipped(outcome.get_result(), "collection")
