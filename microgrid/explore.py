@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .engine import Const, Value, reachable, topological
-from .notation import parse_label
+from .notation import index, parse_label, sup
 
 __all__ = ["explore", "Explorer"]
 
@@ -365,10 +365,7 @@ class _Builder:
         parsed = parse_label(v.label)
         if parsed is None:
             return None
-        symbol, layer, indices = parsed
-        if symbol in "zab" and len(indices) > 1 and "," not in v.label:
-            # one index of two digits: parse_label reads z^3_{16} as (1, 6); it is j = 16
-            parsed = symbol, layer, (int("".join(map(str, indices))),)
+        symbol = parsed[0]
         if symbol == "z" and v.op == "·+":
             return parsed
         if symbol == "a" and len(v.parents) == 1 and self._role_is(v.parents[0], "z"):
@@ -466,7 +463,7 @@ class _Builder:
         g, num, n = self.grad, self.num, self.names
         if role[0] == "a" and prole[0] == "z":  # δ = ∂C/∂a · σ'(z)
             l, j = role[1], role[2]
-            dname = math_html(f"δ^{_sup(l)}_{_idx(j)}")
+            dname = math_html(f"δ^{sup(l)}_{index(*j)}")
             zname = n[p]
             slope = "; σ′(z) = σ(z)(1 − σ(z)) (§8)" if v.op == "σ" else ""
             if role[1] == self.last_layer:
@@ -489,7 +486,7 @@ class _Builder:
         if role[0] != "z":
             return "", ""
         l, (j,) = role[1], role[2]
-        delta = math_html(f"δ^{_sup(l)}_{_idx(role[2])}")
+        delta = math_html(f"δ^{sup(l)}_{index(*role[2])}")
         nw = (len(v.parents) - 1) // 2
         if prole[0] == "w" and k < nw:
             a = v.parents[nw + k]
@@ -531,7 +528,7 @@ class _Builder:
             if role and role[0] == "z":
                 i = self.index[v]
                 by_layer.setdefault(role[1], []).append({
-                    "node": i, "name": math_html(f"δ^{_sup(role[1])}_{_idx(role[2])}"),
+                    "node": i, "name": math_html(f"δ^{sup(role[1])}_{index(*role[2])}"),
                     "value": self.grad[v], "text": self.num(self.grad[v]),
                     "step": done.get(i, first_backward),
                 })
@@ -597,7 +594,7 @@ class _Builder:
         if role and role[0] in ("w", "b") and len(users) == 1 and self._role_is(users[0], "z"):
             z = users[0]
             zr = self.mlp_role(z)
-            delta = math_html(f"δ^{_sup(zr[1])}_{_idx(zr[2])}")
+            delta = math_html(f"δ^{sup(zr[1])}_{index(*zr[2])}")
             if role[0] == "b":
                 formula = f"{delta} = {_num(self.grad[z], 10)} (BP3)"
             else:
@@ -677,17 +674,9 @@ def _plain_label(label: str) -> str:
     if parsed is None:
         return label
     symbol, layer, indices = parsed
-    sub = _idx(indices).strip("{}")
+    sub = index(*indices).strip("{}")
     return symbol + str(layer).translate(_SUPERSCRIPTS) + sub.translate(_SUBSCRIPTS)
 
-
-def _sup(n: int) -> str:
-    return str(n) if n < 10 else "{" + str(n) + "}"
-
-
-def _idx(numbers: tuple[int, ...]) -> str:
-    s = "".join(map(str, numbers)) if all(n < 10 for n in numbers) else ",".join(map(str, numbers))
-    return s if len(s) == 1 else "{" + s + "}"
 
 
 # ============================================================================ the SVG
