@@ -3,8 +3,8 @@
 #   ./dev.sh demo    install (own virtualenv in .venv) and run the demo
 #   ./dev.sh test    install everything the tests need and run the whole suite (+ notebooks, ruff)
 #   ./dev.sh bench   install the peers (micrograd, torch) and run the benchmark
-# Graphviz's `dot` program is installed with apt-get when it is missing and we run as root;
-# otherwise we print how to install it.
+# Graphviz's `dot` program (and, for `test`, Chromium) is installed with apt-get when it is
+# missing and we run as root; otherwise we print how to install it.
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=${PYTHON:-python3}
@@ -23,8 +23,21 @@ ensure_dot() {
   fi
 }
 
+ensure_chromium() {  # the browser tests drive the system's Chromium through Playwright
+  command -v chromium >/dev/null 2>&1 && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "dev.sh: installing Chromium (for the explorer's browser tests) with apt-get ..."
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+  else
+    echo "dev.sh: 'chromium' is missing: the explorer's browser tests will be skipped" >&2
+    echo "        (and fail under CI). Debian/Ubuntu: sudo apt-get install chromium" >&2
+  fi
+}
+
 ensure_venv() {  # $1: the pip extras to install, e.g. "plot" or "test"
   if [ ! -x "$VENV/bin/python" ]; then
+    echo "dev.sh: creating a virtualenv in $VENV/ ..." >&2
     if ! "$PY" -m venv "$VENV" 2>/dev/null; then
       # Debian's system Python ships venv separately.
       if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -40,8 +53,17 @@ ensure_venv() {  # $1: the pip extras to install, e.g. "plot" or "test"
   fi
   local stamp="$VENV/.installed-$1"
   if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    "$VENV/bin/python" -m pip install -q --upgrade pip
-    "$VENV/bin/python" -m pip install -q -e ".[$1]"
+    # pip and setuptools talk a lot (setuptools warns about every editable install): keep
+    # their output in a log, shown only if the installation fails.
+    local log="$VENV/install-$1.log"
+    echo "dev.sh: installing microgrid and its '$1' extra into $VENV/" \
+         "(first run only; a minute or more) ..." >&2
+    if ! { "$VENV/bin/python" -m pip install -q --upgrade pip &&
+           "$VENV/bin/python" -m pip install -q -e ".[$1]"; } >"$log" 2>&1; then
+      cat "$log" >&2
+      echo "dev.sh: installing into $VENV/ failed (the messages above are in $log)" >&2
+      exit 1
+    fi
     touch "$stamp"
   fi
 }
@@ -56,6 +78,7 @@ case "$task" in
     ;;
   test)
     ensure_dot
+    ensure_chromium
     ensure_venv test
     "$VENV/bin/python" -m ruff check microgrid tests bench
     "$VENV/bin/python" -m pytest "$@"

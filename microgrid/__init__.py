@@ -1,22 +1,29 @@
 """microgrid: a from-scratch scalar autograd engine, built to make backpropagation visible.
 
     from microgrid import Value, MLP, draw_dot
+
+``from microgrid import *`` brings in the engine and the network classes only: never a name
+that would replace a builtin (``microgrid.sum`` stays ``microgrid.sum``, so Python's ``sum``
+keeps working), and nothing that needs Graphviz (``draw_dot`` and ``render`` are imported on
+first use, so the engine works without the graphviz package).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from .engine import Const, Value, dot, grad, no_grad, sum
-from .gradcheck import GradcheckError, gradcheck
+from .engine import Const, Value, dot, grad, no_grad, sum  # noqa: F401 - sum: not in __all__
+from .explore import Explorer, explore  # after this, microgrid.explore is the function
+from .gradient_check import GradcheckError, gradcheck
 from .nn import MLP, Layer, Module, Neuron
 
 __version__ = "0.1.0"
 
+# What `import *` gives.  Left out on purpose: `sum` (it would shadow the builtin) and the
+# drawing functions (they need graphviz); both are still `from microgrid import sum, draw_dot`.
 __all__ = [
-    "Value", "Const", "sum", "dot", "gradcheck", "GradcheckError",
-    "Module", "Neuron", "Layer", "MLP", "draw_dot", "render",
-    "no_grad", "grad",
+    "Value", "Const", "dot", "gradcheck", "GradcheckError",
+    "Module", "Neuron", "Layer", "MLP", "no_grad", "grad", "explore", "Explorer",
 ]
 
 

@@ -27,6 +27,9 @@ import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+# the only import from the package: names and labels, no engine (this is the independent oracle)
+from .notation import ACTIVATIONS, check_activation, label
+
 __all__ = [
     "ACTIVATIONS", "COSTS", "BackpropResult", "BatchGradients",
     "sigma", "sigma_prime", "weighted_input", "forward",
@@ -34,7 +37,6 @@ __all__ = [
     "bias_gradient", "weight_gradient", "backprop", "backprop_batch", "explain",
 ]
 
-ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
 COSTS = ("quadratic", "cross_entropy")
 
 Vector = list[float]
@@ -60,7 +62,8 @@ def sigma(z: float, activation: str = "sigmoid") -> float:
         return z if z > 0.0 else 0.0
     if activation == "linear":
         return z
-    raise ValueError(_unknown("activation", activation, ACTIVATIONS))
+    check_activation(activation)  # an unknown name: the error lists the valid ones
+    raise NotImplementedError(f"sigma: no formula for activation {activation!r}")
 
 
 def sigma_prime(z: float, activation: str = "sigmoid") -> float:
@@ -76,7 +79,8 @@ def sigma_prime(z: float, activation: str = "sigmoid") -> float:
         return 1.0 if z > 0.0 else 0.0
     if activation == "linear":
         return 1.0
-    raise ValueError(_unknown("activation", activation, ACTIVATIONS))
+    check_activation(activation)  # an unknown name: the error lists the valid ones
+    raise NotImplementedError(f"sigma_prime: no formula for activation {activation!r}")
 
 
 # ---------------------------------------------------------------- forward pass
@@ -301,28 +305,16 @@ def explain(
     def fmt(v: float) -> str:
         return f"{v:.{digits}g}"
 
-    sup = _sup(layer)
     d = result.delta[i][j - 1]
-    delta_label = f"δ^{sup}_{_index(j)}"
+    delta_label = label("δ", layer, j)
     if k is None:
-        return f"∂C/∂b^{sup}_{_index(j)} = {delta_label} = {fmt(result.grad_b[i][j - 1])}"
+        return f"∂C/∂{label('b', layer, j)} = {delta_label} = {fmt(result.grad_b[i][j - 1])}"
     _check_position(k, "k", 1, len(result.a[i]), f"a neuron of layer {layer - 1}")
     a_k = result.a[i][k - 1]
     return (
-        f"∂C/∂w^{sup}_{_index(j, k)} = a^{_sup(layer - 1)}_{_index(k)} · {delta_label}"
+        f"∂C/∂{label('w', layer, j, k)} = {label('a', layer - 1, k)} · {delta_label}"
         f" = {fmt(a_k)} × {fmt(d)} = {fmt(result.grad_w[i][j - 1][k - 1])}"
     )
-
-
-# ---------------------------------------------------------------- labels (as in nn's labels)
-def _index(*numbers: int) -> str:
-    # "13" for (1, 3); "{12,3}" once a number has two digits; braces for more than one char.
-    s = "".join(map(str, numbers)) if all(n < 10 for n in numbers) else ",".join(map(str, numbers))
-    return s if len(s) == 1 else "{" + s + "}"
-
-
-def _sup(n: int) -> str:
-    return str(n) if n < 10 else "{" + str(n) + "}"
 
 
 # ---------------------------------------------------------------- input checks
@@ -332,11 +324,12 @@ def _unknown(what: str, name: object, valid: Sequence[str]) -> str:
 
 
 def _activations(activation: str, output_activation: str | None, n_layers: int) -> list[str]:
-    if activation not in ACTIVATIONS:
-        raise ValueError(_unknown("activation", activation, ACTIVATIONS))
+    check_activation(activation)
     out = activation if output_activation is None else output_activation
-    if out not in ACTIVATIONS:
-        raise ValueError(_unknown("activation", out, ACTIVATIONS) + " (output_activation)")
+    try:
+        check_activation(out)
+    except ValueError as e:
+        raise ValueError(f"{e} (output_activation)") from None
     return [activation] * (n_layers - 1) + [out]
 
 

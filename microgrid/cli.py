@@ -15,22 +15,28 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import shutil
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import TextIO
 
 from . import __version__
 from .engine import Value
-from .nn import ACTIVATIONS, MLP
+from .nn import MLP
+from .notation import ACTIVATIONS
+from .plot import PLOT_HINT, check_image_path, require_matplotlib, training_figure
+from .train import OBJECTIVES, Objective, TrainingError, evaluate, fit, layer_sizes, output_numbers
 
 __all__ = ["main", "build_parser"]
-
-PLOT_HINT = "install matplotlib with: pip install 'microgrid[plot]'"
 
 
 class CommandError(Exception):
     """A failure to report as ``microgrid <command>: error: <message>`` with exit status 1."""
+
+
+class ArgumentError(Exception):
+    """A wrong argument, found after parsing: usage and the message, exit status 2."""
 
 
 # ================================================================================ demo
@@ -54,6 +60,8 @@ def _diff(d: float) -> str:
 def run_demo(args: argparse.Namespace) -> int:
     from .backprop import backprop, explain
     from .losses import quadratic
+
+    _check_graph_path(args.out)
 
     nin, *nouts = DEMO_SIZES
     mlp = MLP(nin, nouts, activation="sigmoid", seed=DEMO_SEED)
@@ -119,6 +127,15 @@ def run_demo(args: argparse.Namespace) -> int:
     return 0 if worst < 1e-10 else 1
 
 
+def _check_graph_path(out: str) -> None:
+    from graphviz import FORMATS
+
+    suffix = os.path.splitext(out)[1].lstrip(".").lower()
+    if suffix and suffix != "dot" and suffix not in FORMATS:
+        raise ArgumentError(f"argument --out: Graphviz cannot draw a .{suffix} file; "
+                            "use .svg, .png, .pdf or .dot (the DOT source)")
+
+
 def _write_graph(root: Value, out: str) -> None:
     from .graph import GraphvizNotInstalled, draw_dot, render
 
@@ -154,16 +171,28 @@ def _write_text(path: str, text: str) -> None:
         raise CommandError(f"cannot write {path}: {e.strerror or e}") from None
 
 
+# ================================================================================ explore
+def run_explore(args: argparse.Namespace) -> int:
+    """The demo's network and example as an explorer page (microgrid.explore)."""
+    from .explore import explore
+    from .losses import quadratic
+
+    nin, *nouts = DEMO_SIZES
+    mlp = MLP(nin, nouts, activation="sigmoid", seed=DEMO_SEED)
+    C = quadratic(mlp(DEMO_X), DEMO_Y)
+    C.label = "C"
+    page = explore(C, mlp=mlp, x=DEMO_X, y=DEMO_Y, cost="quadratic")
+    try:
+        print(page.save(args.out))
+    except OSError as e:
+        raise CommandError(f"cannot write {args.out}: {e.strerror or e}") from None
+    return 0
+
+
 # ================================================================================ train
-# --loss choices and how each reads the network's output (the help text)
-LOSSES = {
-    "hinge": "max(0, 1 − y·s), labels ±1, one output (class = sign of s)",
-    "bce": "binary cross-entropy from the logit s, one output (class = s > 0)",
-    "mse": "mean squared error to targets ±1, one output (class = sign of s)",
-    "softmax": "softmax cross-entropy, one output per class (class = argmax)",
-}
 DATASETS = ("moons", "circles", "xor", "blobs")
 DEFAULT_LR = {"adam": 0.01, "sgd": 0.1}
+DEFAULT_PLOT = "train.png"
 
 
 def _positive_int(text: str) -> int:
@@ -200,6 +229,12 @@ def _float(text: str) -> float:
     return x
 
 
+def _file_name(text: str) -> str:
+    if not text.strip():  # '' would mean "no file" to the code and "this folder" to the OS
+        raise argparse.ArgumentTypeError(f"expected a file name, got {text!r}")
+    return text
+
+
 def _layer_sizes(text: str) -> list[int]:
     if text.strip() in ("", "none"):
         return []  # no hidden layer: a linear classifier
@@ -214,155 +249,61 @@ def _layer_sizes(text: str) -> list[int]:
     return sizes
 
 
-def _make_dataset(args: argparse.Namespace) -> tuple[list[list[float]], list[int]]:
-    from . import data
-
-    kwargs = {"n": args.samples, "seed": args.seed}
-    if args.noise is not None:
-        kwargs["noise"] = args.noise
+def _check_train_arguments(args: argparse.Namespace) -> None:
+    """Every mistake that needs two options to see, before anything runs (exit status 2)."""
+    if args.samples < 2:
+        raise ArgumentError(f"argument --samples: a dataset needs at least 2 points, "
+                            f"got {args.samples}")
+    if args.dataset != "blobs" and args.classes is not None:
+        raise ArgumentError(f"argument --classes: only --dataset blobs has a number of "
+                            f"classes; {args.dataset} always has 2")
     if args.dataset == "blobs":
-        if args.classes > args.samples:
-            raise CommandError(f"--classes {args.classes} is more than --samples {args.samples}")
-        kwargs["k"] = args.classes
-    maker = getattr(data, f"make_{args.dataset}")
-    try:
-        return maker(**kwargs)
-    except ValueError as e:
-        raise CommandError(str(e)) from None
+        args.classes = 3 if args.classes is None else args.classes
+        if not 2 <= args.classes <= args.samples:
+            raise ArgumentError(f"argument --classes: expected 2 to --samples "
+                                f"({args.samples}) classes, got {args.classes}")
+    n_classes = args.classes if args.dataset == "blobs" else 2
+    if n_classes > 2 and args.loss != "softmax":
+        raise ArgumentError(f"argument --loss: the {args.loss} loss separates two classes, but "
+                            f"--classes is {n_classes}; use --loss softmax")
+    if args.batch_size is not None and args.batch_size > args.samples:
+        raise ArgumentError(f"argument --batch-size: {args.batch_size} is more than the "
+                            f"{args.samples} points (--samples)")
+    if not args.hidden and args.activation is not None:
+        raise ArgumentError("argument --activation: with --hidden none there is no hidden "
+                            "layer to apply it to (the output layer is always linear)")
+    if args.plot is not None:
+        try:
+            check_image_path(args.plot)
+        except ImportError:
+            pass  # said below, as a failure to run rather than a wrong argument
+        except ValueError as e:
+            raise ArgumentError(f"argument --plot: {e}") from None
+    if args.plot and args.save and os.path.abspath(args.plot) == os.path.abspath(args.save):
+        raise ArgumentError(f"argument --save: {args.save} is also the --plot file; the plot "
+                            "would overwrite the model")
 
 
-class Objective:
-    """The loss of a batch and the class each output stands for, for one ``--loss`` choice."""
-
-    def __init__(self, name: str, n_classes: int) -> None:
-        from . import losses
-
-        if n_classes > 2 and name != "softmax":
-            raise CommandError(
-                f"--loss {name} separates two classes, but this dataset has {n_classes}; "
-                "use --loss softmax"
-            )
-        self.name = name
-        self.n_outputs = n_classes if name == "softmax" else 1
-        self._fn: Callable = {
-            "hinge": losses.hinge,
-            "bce": losses.binary_cross_entropy_with_logits,
-            "mse": lambda s, y: losses.mse(s, [2.0 * c - 1.0 for c in y]),
-            "softmax": losses.softmax_cross_entropy,
-        }[name]
-
-    def loss(self, outputs: list, labels: list[int]) -> Value:
-        return self._fn(outputs, labels)
-
-    def predict(self, output: Value | list[Value]) -> int:
-        if isinstance(output, Value):
-            return int(output.data > 0.0)
-        return max(range(len(output)), key=lambda c: output[c].data)
-
-
-class Progress:
-    """A text progress bar on ``stream``: redrawn in place on a terminal, otherwise a plain line
-    every tenth of the run (so logs and CI output stay readable)."""
-
-    def __init__(self, total: int, stream: TextIO = sys.stderr, width: int = 30) -> None:
-        self.total, self.stream, self.width = total, stream, width
-        self.tty = stream.isatty()
-        self.every = max(1, total // 10)
-        self.start = time.perf_counter()
-
-    def update(self, step: int, loss: float, accuracy: float) -> None:
-        elapsed = time.perf_counter() - self.start
-        digits = len(str(self.total))
-        text = f"step {step:>{digits}}/{self.total}  loss {loss:.4f}  acc {accuracy:6.1%}"
-        if self.tty:
-            filled = round(self.width * step / self.total)
-            bar = "█" * filled + "·" * (self.width - filled)
-            eta = elapsed / step * (self.total - step)
-            self.stream.write(f"\r[{bar}] {text}  {elapsed:5.1f}s (eta {eta:4.1f}s) ")
-            if step == self.total:
-                self.stream.write("\n")
-        elif step % self.every == 0 or step == self.total or step == 1:
-            self.stream.write(f"{text}  {elapsed:.1f}s\n")
-        self.stream.flush()
-
-
-def run_train(args: argparse.Namespace) -> int:
-    from .optim import SGD, Adam
-
+def _plot_path(args: argparse.Namespace) -> str | None:
+    """Where to draw the plot, None for none; checked before training so a trained model is
+    never lost to a bad path (exit status 1 for what is wrong with the machine, not the
+    arguments)."""
     if args.save:
         _check_writable(args.save, "--save")
-    plot_path = None if args.no_plot else args.plot
-    if plot_path:
-        _check_writable(plot_path, "--plot")
-        if not _have_matplotlib():
-            print(f"note: no plot will be drawn: matplotlib is not installed; {PLOT_HINT}",
-                  file=sys.stderr)
-            plot_path = None
-
-    X, y = _make_dataset(args)
-    n_classes = max(y) + 1
-    objective = Objective(args.loss, n_classes)
-    mlp = MLP(2, [*args.hidden, objective.n_outputs], activation=args.activation,
-              output_activation="linear", seed=args.seed)
-    lr = args.lr if args.lr is not None else DEFAULT_LR[args.optimizer]
-    params = mlp.parameters()
-    opt = Adam(params, lr=lr) if args.optimizer == "adam" else SGD(params, lr=lr, momentum=0.9)
-    batch = min(args.batch_size or len(X), len(X))
-
-    sizes = "-".join(str(s) for s in [2, *args.hidden, objective.n_outputs])
-    noise = f"noise {args.noise}, " if args.noise is not None else ""
-    print(f"dataset   {args.dataset}: {len(X)} points, {n_classes} classes "
-          f"({noise}seed {args.seed})")
-    print(f"model     MLP {sizes}, {args.activation} hidden layers, linear output "
-          f"({len(params)} parameters)")
-    print(f"training  {args.loss} loss, {args.optimizer} (lr {lr:g}), {args.steps} steps, "
-          f"batch {batch}{' (all points)' if batch == len(X) else ''}", flush=True)
-
-    # Mini-batches come from their own seeded generator, so a run is repeatable.
-    import random
-
-    rng = random.Random(args.seed)
-    order = list(range(len(X)))
-    history: list[tuple[float, float]] = []
-    progress = Progress(args.steps)
-    start = time.perf_counter()
+    if args.no_plot:
+        return None
+    path = args.plot or DEFAULT_PLOT
+    _check_writable(path, "--plot")
     try:
-        for step in range(1, args.steps + 1):
-            idx = order if batch == len(X) else rng.sample(order, batch)
-            outputs = [mlp(X[i]) for i in idx]
-            labels = [y[i] for i in idx]
-            loss = objective.loss(outputs, labels)
-            hits = sum(objective.predict(o) == c for o, c in zip(outputs, labels, strict=True))
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            history.append((loss.data, hits / len(idx)))
-            progress.update(step, *history[-1])
-    except KeyboardInterrupt:
-        if progress.tty:
-            sys.stderr.write("\n")
-        print(f"interrupted after {len(history)} steps", file=sys.stderr)
-        if not history:
-            return 130
-    except (ValueError, ArithmeticError) as e:  # e.g. a step too large: non-finite numbers
-        raise CommandError(f"training stopped at step {len(history) + 1}: {e}") from None
-    seconds = time.perf_counter() - start
-
-    correct = sum(objective.predict(mlp(x)) == c for x, c in zip(X, y, strict=True))
-    final_loss = objective.loss([mlp(x) for x in X], y).data
-    steps = len(history)
-    print(f"result    training accuracy {correct / len(X):.1%} ({correct}/{len(X)}), "
-          f"loss {final_loss:.4f}, {seconds:.1f} s ({1000 * seconds / steps:.0f} ms/step)")
-    if plot_path:
-        _plot(plot_path, mlp, objective, X, y, history, args)
-        print(f"plot      {plot_path}")
-    if args.save:
-        # what `predict` needs to name the class: the loss says how an output reads
-        meta = {"trained_by": "microgrid train", "dataset": args.dataset, "loss": args.loss,
-                "classes": n_classes, "training_accuracy": correct / len(X)}
-        _save(mlp, args.save, meta)
-        print(f"saved     {args.save}  (try: microgrid predict {args.save} 0.5 0.25)")
-    return 0 if steps == args.steps else 130
+        require_matplotlib()
+    except ImportError:
+        if args.plot:  # asked for by name: do not train for an hour without it
+            raise CommandError(f"--plot {path} needs matplotlib; {PLOT_HINT} "
+                               "(or give --no-plot)") from None
+        print(f"note: no plot will be drawn: matplotlib is not installed; {PLOT_HINT}",
+              file=sys.stderr)
+        return None
+    return path
 
 
 def _check_writable(path: str, option: str) -> None:
@@ -371,118 +312,142 @@ def _check_writable(path: str, option: str) -> None:
         raise CommandError(f"{option} {path}: the folder {folder} does not exist")
     if os.path.isdir(path):
         raise CommandError(f"{option} {path}: is a folder; give a file name")
+    if not os.access(folder, os.W_OK):
+        raise CommandError(f"{option} {path}: cannot write in the folder {folder}")
 
 
-def _have_matplotlib() -> bool:
+class Progress:
+    """A text progress bar on ``stream``: redrawn in place on a terminal, within its width
+    (``columns``, default: the terminal's), otherwise a plain line every tenth of the run
+    (so logs and CI output stay readable)."""
+
+    BAR = 30  # the bar's width when the terminal has room for it
+
+    def __init__(self, total: int, stream: TextIO | None = None,
+                 columns: int | None = None) -> None:
+        # sys.stderr when called, not when defined: it may have been replaced since (pytest)
+        self.total, self.stream = total, stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.columns = columns or shutil.get_terminal_size().columns
+        self.every = max(1, total // 10)
+        self.start = time.perf_counter()
+        self.drawn = 0  # length of the line on screen, to blank what a shorter one leaves
+
+    def update(self, step: int, loss: float, accuracy: float) -> None:
+        elapsed = time.perf_counter() - self.start
+        digits = len(str(self.total))
+        text = (f"step {step:>{digits}}/{self.total}  batch loss {loss:.4f}  "
+                f"batch acc {accuracy:6.1%}")
+        if self.tty:
+            eta = elapsed / step * (self.total - step)
+            text += f"  {elapsed:.1f}s eta {eta:.1f}s"
+            # Never write into the last column: a full line wraps, and \r then redraws only
+            # the wrapped part.
+            room = max(self.columns - 1, 1)
+            width = min(self.BAR, room - len(text) - 3)
+            if width >= 5:
+                filled = round(width * step / self.total)
+                text = "[" + "█" * filled + "·" * (width - filled) + "] " + text
+            text = text[:room]
+            self.stream.write("\r" + text.ljust(self.drawn))
+            self.drawn = len(text)
+            if step == self.total:
+                self.stream.write("\n")
+        elif step % self.every == 0 or step == self.total or step == 1:
+            self.stream.write(f"{text}  {elapsed:.1f}s\n")
+        self.stream.flush()
+
+
+def run_train(args: argparse.Namespace) -> int:
+    from . import data
+    from .optim import SGD, Adam
+
+    _check_train_arguments(args)
+    plot_path = _plot_path(args)
+
+    noise = {} if args.noise is None else {"noise": args.noise}
+    classes = {"k": args.classes} if args.dataset == "blobs" else {}
+    X, y = getattr(data, f"make_{args.dataset}")(n=args.samples, seed=args.seed, **noise,
+                                                  **classes)
+    objective = Objective(args.loss, n_classes=max(y) + 1)
+    activation = args.activation or "relu"
+    mlp = MLP(2, [*args.hidden, objective.n_outputs], activation=activation,
+              output_activation="linear", seed=args.seed)
+    lr = args.lr if args.lr is not None else DEFAULT_LR[args.optimizer]
+    params = mlp.parameters()
+    opt = Adam(params, lr=lr) if args.optimizer == "adam" else SGD(params, lr=lr, momentum=0.9)
+    batch = args.batch_size or len(X)
+
+    n_hidden = len(args.hidden)
+    hidden = ("no hidden layer (a linear model)" if n_hidden == 0 else
+              f"{activation} hidden layer{'s' if n_hidden > 1 else ''}")
+    print(f"dataset   {args.dataset}: {len(X)} points, {objective.n_classes} classes "
+          f"({'' if args.noise is None else f'noise {args.noise}, '}seed {args.seed})")
+    print(f"model     MLP {layer_sizes(mlp)}, {hidden}, linear output "
+          f"({len(params)} parameters)")
+    print(f"training  {args.loss} loss, {args.optimizer} (lr {lr:g}), {args.steps} steps, "
+          f"batch {batch}{' (all points)' if batch == len(X) else ''}", flush=True)
+
+    progress = Progress(args.steps)
     try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        return False
-    return True
+        history = fit(mlp, X, y, objective, opt, args.steps, batch_size=batch, seed=args.seed,
+                      on_step=progress.update)
+    except TrainingError as e:
+        raise CommandError(str(e)) from None
+    if history.interrupted:
+        if progress.tty:
+            sys.stderr.write("\n")
+        print(f"interrupted after {len(history)} steps", file=sys.stderr)
+        if not history.loss:
+            return 130
 
-
-def _save(mlp: MLP, path: str, metadata: dict) -> None:
-    from .io import save_mlp
-
-    try:
-        save_mlp(mlp, path, metadata=metadata)
-    except OSError as e:
-        raise CommandError(f"cannot write {path}: {e.strerror or e}") from None
-
-
-def _plot(path: str, mlp: MLP, objective: Objective, X: list, y: list, history: list,
-          args: argparse.Namespace) -> None:
-    """Loss and accuracy per step (left) and the decision regions with the data (right)."""
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only: no window, no display needed
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    losses = [h[0] for h in history]
-    accs = [h[1] for h in history]
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(11, 4.5))
-    steps = range(1, len(history) + 1)
-    ax1.plot(steps, losses, color="tab:blue", label="loss")
-    ax1.set_xlabel("step")
-    ax1.set_ylabel(f"{args.loss} loss", color="tab:blue")
-    ax1.set_ylim(bottom=0)
-    acc_ax = ax1.twinx()
-    acc_ax.plot(steps, accs, color="tab:orange", label="batch accuracy")
-    acc_ax.set_ylabel("batch accuracy", color="tab:orange")
-    acc_ax.set_ylim(0, 1.02)
-    ax1.set_title("training")
-
-    # The network on a grid, in numpy: the same weights, without building a graph per point.
-    pts = np.array(X)
-    pad = 0.5
-    (x_lo, y_lo), (x_hi, y_hi) = pts.min(axis=0) - pad, pts.max(axis=0) + pad
-    gx, gy = np.meshgrid(np.linspace(x_lo, x_hi, 200), np.linspace(y_lo, y_hi, 200))
-    out = _numpy_forward(mlp, np.c_[gx.ravel(), gy.ravel()])
-    if out.shape[1] == 1:
-        regions = (out[:, 0] > 0).astype(int)
-    else:
-        regions = out.argmax(axis=1)
-    n_classes = max(y) + 1
-    # one colour per class, the same for its region and its points
-    cmap, vmax = (plt.get_cmap("coolwarm"), 1) if n_classes == 2 else (plt.get_cmap("tab10"), 9)
-    levels = np.arange(n_classes + 1) - 0.5
-    ax2.contourf(gx, gy, regions.reshape(gx.shape), levels=levels, cmap=cmap, alpha=0.3,
-                 vmin=0, vmax=vmax)
-    ax2.scatter(pts[:, 0], pts[:, 1], c=y, cmap=cmap, edgecolors="k", s=25, vmin=0, vmax=vmax)
-    correct = sum(objective.predict(mlp(x)) == c for x, c in zip(X, y, strict=True))
-    ax2.set_title(f"decision regions: {args.dataset}, accuracy {correct / len(X):.1%}")
-    ax2.set_xlabel("x1")
-    ax2.set_ylabel("x2")
-    sizes = "-".join(str(s) for s in [2, *args.hidden, objective.n_outputs])
-    fig.suptitle(f"microgrid MLP {sizes} ({args.activation}), {args.loss} loss, "
-                 f"{args.optimizer}, {len(history)} steps")
-    fig.tight_layout()
-    try:
-        fig.savefig(path, dpi=90)
-    except OSError as e:
-        raise CommandError(f"cannot write {path}: {e.strerror or e}") from None
-    finally:
-        plt.close(fig)
-
-
-def _numpy_forward(mlp: MLP, points):  # noqa: ANN001, ANN202 - numpy arrays in and out
-    import numpy as np
-
-    f = {
-        "sigmoid": lambda z: 1.0 / (1.0 + np.exp(-np.clip(z, -500, 500))),
-        "tanh": np.tanh,
-        "relu": lambda z: np.maximum(z, 0.0),
-        "linear": lambda z: z,
-    }
-    a = points
-    acts = [mlp.activation] * (len(mlp.layers) - 1) + [mlp.output_activation]
-    for w, b, act in zip(mlp.weights(), mlp.biases(), acts, strict=True):
-        a = f[act](a @ np.array(w).T + np.array(b))  # z^l = w^l a^{l-1} + b^l, a^l = σ(z^l)
-    return a
+    result = evaluate(mlp, X, y, objective)
+    ms = 1000 * history.seconds / len(history)
+    print(f"result    final model on all {len(X)} points: {result}")
+    print(f"time      {history.seconds:.1f} s ({ms:.0f} ms/step)")
+    if args.save:  # first: whatever happens to the plot, the trained model is kept
+        # what `predict` needs to name the class: the loss says how an output reads
+        meta = {"trained_by": "microgrid train", "dataset": args.dataset, "loss": args.loss,
+                "classes": objective.n_classes, "training_accuracy": result.accuracy}
+        try:
+            mlp.save(args.save, metadata=meta)
+        except OSError as e:
+            raise CommandError(f"cannot write {args.save}: {e.strerror or e}") from None
+        print(f"saved     {args.save}  (try: microgrid predict {args.save} 0.5 0.25)")
+    if plot_path:
+        saved = f" (the model is saved in {args.save})" if args.save else ""
+        try:
+            fig = training_figure(mlp, X, y, objective, history, evaluation=result)
+            fig.savefig(plot_path, dpi=90)
+        except OSError as e:
+            raise CommandError(f"cannot write {plot_path}: {e.strerror or e}{saved}") from None
+        except Exception as e:  # matplotlib's own errors: still say where the model is
+            raise CommandError(f"the plot failed: {type(e).__name__}: {e}{saved}") from None
+        print(f"plot      {plot_path}")
+    return 130 if history.interrupted else 0
 
 
 # ================================================================================ predict
 def run_predict(args: argparse.Namespace) -> int:
-    from .io import load_mlp_and_metadata
+    from .io import read_model
 
     try:
-        mlp, meta = load_mlp_and_metadata(args.model)
+        model, meta = read_model(args.model)
+        mlp = MLP.from_dict(model)
     except FileNotFoundError:
         raise CommandError(f"no such model file: {args.model}") from None
     except IsADirectoryError:
         raise CommandError(f"{args.model} is a folder, not a model file") from None
     except OSError as e:
         raise CommandError(f"cannot read {args.model}: {e.strerror or e}") from None
-    except ValueError as e:
-        raise CommandError(f"not a valid model file: {e}") from None
+    except ValueError as e:  # it names the file and what is wrong with it
+        raise CommandError(str(e)) from None
     if len(args.inputs) != mlp.nin:
         names = " ".join(f"x{k}" for k in range(1, mlp.nin + 1))
         raise CommandError(
             f"the model in {args.model} takes {mlp.nin} inputs ({names}), got {len(args.inputs)}"
         )
-    out = mlp(args.inputs)
-    values = [out.data] if isinstance(out, Value) else [v.data for v in out]
+    values = output_numbers(mlp(args.inputs))
     L = len(mlp.layers) + 1
     print("output  " + "  ".join(f"a^{L}_{j} = {v:.6g}" for j, v in enumerate(values, 1)))
     print("class   " + _class_of(values, mlp.output_activation, meta.get("loss")))
@@ -523,36 +488,45 @@ def build_parser() -> argparse.ArgumentParser:
             "with their largest difference. The computation graph is written to --out."
         ),
     )
-    demo.add_argument("--out", default="microgrid-demo.svg", metavar="PATH",
+    demo.add_argument("--out", type=_file_name, default="microgrid-demo.svg", metavar="PATH",
                       help="where to draw the graph: .svg, .png, .pdf, or .dot for the DOT source "
                            "(default: %(default)s)")
-    demo.set_defaults(run=run_demo)
+    demo.set_defaults(run=run_demo, parser=demo)
+
+    explore = sub.add_parser(
+        "explore", help="the demo's forward and backward pass as a page to step through",
+        description="Write the demo network's pass as one self-contained HTML page (open it "
+                    "in a browser; → / ← step through it) and print its path.")
+    explore.add_argument("--out", type=_file_name, default="microgrid-explorer.html",
+                         metavar="FILE", help="the page to write (default: %(default)s)")
+    explore.set_defaults(run=run_explore, parser=explore)
 
     train = sub.add_parser(
         "train",
         help="train an MLP on a 2-D dataset, with progress, a plot and a model file",
         description=(
             "Train an MLP (2 inputs, hidden layers, a linear output) on a small 2-D dataset, "
-            "showing the loss and accuracy as it goes; then print a summary, draw the loss "
-            "curve and the decision regions, and optionally save the model as JSON."
+            "showing each step's batch loss and accuracy as it goes; then print the final model's "
+            "loss and accuracy on all points, optionally save it as JSON, and draw the loss "
+            "curve and the decision regions. Every option is checked before training starts."
         ),
     )
     train.add_argument("--dataset", choices=DATASETS, default="moons",
                        help="the data (default: %(default)s)")
     train.add_argument("--samples", type=_positive_int, default=100, metavar="N",
-                       help="number of points (default: %(default)s)")
+                       help="number of points, at least 2 (default: %(default)s)")
     train.add_argument("--noise", type=_non_negative_float, default=None, metavar="SD",
                        help="standard deviation of the noise (default: the dataset's own)")
-    train.add_argument("--classes", type=_positive_int, default=3, metavar="K",
-                       help="number of classes, blobs only (default: %(default)s)")
+    train.add_argument("--classes", type=_positive_int, default=None, metavar="K",
+                       help="number of classes, blobs only (default: 3)")
     train.add_argument("--hidden", type=_layer_sizes, default="16,16", metavar="SIZES",
                        help="hidden layer sizes, comma-separated, or 'none' for no hidden layer "
                             "(default: %(default)s)")
     train.add_argument("--activation", choices=[a for a in ACTIVATIONS if a != "linear"],
-                       default="relu",
-                       help="activation of the hidden layers (default: %(default)s)")
-    train.add_argument("--loss", choices=list(LOSSES), default="hinge",
-                       help="; ".join(f"{k}: {v}" for k, v in LOSSES.items())
+                       default=None,
+                       help="activation of the hidden layers (default: relu)")
+    train.add_argument("--loss", choices=list(OBJECTIVES), default="hinge",
+                       help="; ".join(f"{k}: {v}" for k, v in OBJECTIVES.items())
                        + " (default: %(default)s)")
     train.add_argument("--optimizer", choices=["adam", "sgd"], default="adam",
                        help="Adam, or SGD with momentum 0.9 (default: %(default)s)")
@@ -561,17 +535,18 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--steps", type=_positive_int, default=200,
                        help="optimizer steps (default: %(default)s)")
     train.add_argument("--batch-size", type=_positive_int, default=None, metavar="B",
-                       help="points per step, drawn at random (default: all of them)")
+                       help="points per step, drawn at random, at most --samples (default: all)")
     train.add_argument("--seed", type=int, default=0,
                        help="seed of the data, the initial weights and the batches "
                             "(default: %(default)s)")
-    train.add_argument("--plot", default="train.png", metavar="PATH",
-                       help="PNG of the loss curve and the decision regions, needs matplotlib "
-                            "(default: %(default)s)")
-    train.add_argument("--no-plot", action="store_true", help="draw no plot")
-    train.add_argument("--save", default=None, metavar="PATH",
+    plot = train.add_mutually_exclusive_group()
+    plot.add_argument("--plot", type=_file_name, default=None, metavar="PATH",
+                      help="image of the loss curve and the decision regions (.png, .svg, .pdf, "
+                           f"…), needs matplotlib (default: {DEFAULT_PLOT})")
+    plot.add_argument("--no-plot", action="store_true", help="draw no plot")
+    train.add_argument("--save", type=_file_name, default=None, metavar="PATH",
                        help="save the trained model as JSON (load it with MLP.load or predict)")
-    train.set_defaults(run=run_train)
+    train.set_defaults(run=run_train, parser=train)
 
     predict = sub.add_parser(
         "predict",
@@ -581,10 +556,11 @@ def build_parser() -> argparse.ArgumentParser:
             "for the input x1 x2 ..., and the class it stands for."
         ),
     )
-    predict.add_argument("model", metavar="MODEL.json", help="the model file")
+    predict.add_argument("model", type=_file_name, metavar="MODEL.json",
+                         help="the model file")
     predict.add_argument("inputs", nargs="+", type=_float, metavar="x",
                          help="the input numbers, one per input of the model")
-    predict.set_defaults(run=run_predict)
+    predict.set_defaults(run=run_predict, parser=predict)
     return parser
 
 
@@ -617,6 +593,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return args.run(args)
+    except ArgumentError as e:
+        args.parser.error(str(e))  # usage, the message, exit status 2
     except CommandError as e:
         print(f"microgrid {args.command}: error: {e}", file=sys.stderr)
         return 1

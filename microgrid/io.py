@@ -1,11 +1,17 @@
-"""Model files: an MLP as JSON (never pickle), written atomically, read with every field checked.
+"""Model files: a network as JSON (never pickle), written atomically, read with every field checked.
 
-    save_mlp(mlp, "model.json")                  # or mlp.save("model.json")
-    mlp = load_mlp("model.json")                 # or MLP.load("model.json")
-    save_mlp(mlp, "model.json", metadata={"loss": "hinge", "dataset": "moons"})
-    mlp, metadata = load_mlp_and_metadata("model.json")
+    mlp.save("model.json", metadata={"loss": "hinge"})   # microgrid.nn builds the dict ...
+    mlp = MLP.load("model.json")                         # ... and builds the MLP back
+    model, metadata = read_model("model.json")           # the checked contents, as plain data
 
-The file (format ``microgrid.mlp``, version 1):
+This module knows files and their format, not the classes: it turns a *model dict* (plain
+data, as ``MLP.to_dict()`` gives it) into a file and back, and imports nothing from the
+engine or ``microgrid.nn`` (``nn`` uses it; never the other way round).  A model dict is
+
+    {"nin": 2, "nouts": [16, 16, 1], "activation": "relu", "output_activation": "linear",
+     "weights": W, "biases": B}
+
+and the file (format ``microgrid.mlp``, version 1) holds the same with a header:
 
     {"format": "microgrid.mlp", "version": 1,
      "architecture": {"nin": 2, "nouts": [16, 16, 1],
@@ -21,7 +27,8 @@ over the target with ``os.replace``, which is atomic: whatever interrupts a save
 either the old file or the complete new one.  Loading reads at most `MAX_BYTES`, and any file
 that is not a well-formed model (bad JSON, wrong format or version, wrong types, shapes that do
 not match the architecture, NaN or infinite numbers, nesting too deep) raises ValueError
-saying what is wrong; a missing file raises the usual OSError.
+saying, once, what is wrong (``model file 'm.json': missing field 'weights'``); a missing file
+raises the usual OSError.
 """
 
 from __future__ import annotations
@@ -33,9 +40,9 @@ import os
 import tempfile
 from typing import Any
 
-from .nn import ACTIVATIONS, MLP
+from .notation import ACTIVATIONS
 
-__all__ = ["FORMAT", "VERSION", "MAX_BYTES", "save_mlp", "load_mlp", "load_mlp_and_metadata"]
+__all__ = ["FORMAT", "VERSION", "MAX_BYTES", "write_model", "read_model", "save_mlp"]
 
 FORMAT = "microgrid.mlp"
 VERSION = 1
@@ -44,25 +51,26 @@ MAX_BYTES = 100 * 1024 * 1024
 
 PathLike = str | os.PathLike
 
+#: the keys of a model dict, in the order of MLP(nin, nouts, activation, output_activation)
+MODEL_KEYS = ("nin", "nouts", "activation", "output_activation", "weights", "biases")
+
 
 # ---------------------------------------------------------------------------- saving
-def save_mlp(mlp: MLP, path: PathLike, *, metadata: dict[str, Any] | None = None) -> None:
-    """Write ``mlp`` (architecture, activations, weights, optional ``metadata``) to ``path``."""
-    if not isinstance(mlp, MLP):
-        raise TypeError(f"save_mlp: expected an MLP, got {type(mlp).__name__}")
+def write_model(
+    path: PathLike, model: dict[str, Any], metadata: dict[str, Any] | None = None
+) -> None:
+    """Write a model dict (see the top of this module) and optional ``metadata`` to ``path``,
+    atomically: nothing is written unless all of it can be."""
+    if not isinstance(model, dict) or not set(MODEL_KEYS) <= model.keys():
+        raise TypeError(f"write_model: expected a model dict with keys {', '.join(MODEL_KEYS)}")
     if metadata is not None and not isinstance(metadata, dict):
-        raise TypeError(f"save_mlp: metadata must be a dict, got {type(metadata).__name__}")
+        raise TypeError(f"save: metadata must be a dict, got {type(metadata).__name__}")
     doc: dict[str, Any] = {
         "format": FORMAT,
         "version": VERSION,
-        "architecture": {
-            "nin": mlp.nin,
-            "nouts": list(mlp.nouts),
-            "activation": mlp.activation,
-            "output_activation": mlp.output_activation,
-        },
-        "weights": mlp.weights(),
-        "biases": mlp.biases(),
+        "architecture": {key: model[key] for key in MODEL_KEYS[:4]},
+        "weights": model["weights"],
+        "biases": model["biases"],
     }
     if metadata is not None:
         doc["metadata"] = metadata
@@ -71,10 +79,18 @@ def save_mlp(mlp: MLP, path: PathLike, *, metadata: dict[str, Any] | None = None
     try:
         text = json.dumps(doc, allow_nan=False)
     except ValueError as e:
-        raise ValueError(f"save_mlp: the model cannot be saved: {e}") from None
+        raise ValueError(f"save: the model cannot be saved: {e}") from None
     except TypeError as e:
-        raise TypeError(f"save_mlp: metadata is not JSON-serialisable: {e}") from None
+        raise TypeError(f"save: metadata is not JSON-serialisable: {e}") from None
     _atomic_write(os.fspath(path), (text + "\n").encode("utf-8"))
+
+
+def save_mlp(mlp: Any, path: PathLike, *, metadata: dict[str, Any] | None = None) -> None:
+    """The same as ``mlp.save(path, metadata=metadata)``."""
+    to_dict = getattr(mlp, "to_dict", None)
+    if not callable(to_dict) or isinstance(mlp, type):
+        raise TypeError(f"save_mlp: expected an MLP, got {type(mlp).__name__}")
+    write_model(path, to_dict(), metadata)
 
 
 def _atomic_write(path: str, data: bytes) -> None:
@@ -122,13 +138,10 @@ def _fsync_directory(directory: str) -> None:
 
 
 # ---------------------------------------------------------------------------- loading
-def load_mlp(path: PathLike) -> MLP:
-    """Read a model written by `save_mlp`; anything malformed raises ValueError."""
-    return load_mlp_and_metadata(path)[0]
-
-
-def load_mlp_and_metadata(path: PathLike) -> tuple[MLP, dict[str, Any]]:
-    """Like `load_mlp`, also returning the file's metadata ({} when it has none)."""
+def read_model(path: PathLike) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(model dict, metadata)`` from a file written by `write_model` (metadata ``{}`` when
+    it has none), every field checked; anything malformed raises ValueError naming the file
+    and the problem."""
     path = os.fspath(path)
     where = f"model file {path!r}"
     doc = _read_json(path, where)
@@ -158,19 +171,27 @@ def _read_json(path: str, where: str) -> Any:
         raise ValueError(f"{where}: not valid JSON (truncated or corrupted?): {e}") from None
     except RecursionError:
         raise ValueError(f"{where}: JSON nested too deeply") from None
-    except ValueError as e:  # NaN/Infinity, or an integer with too many digits
-        raise ValueError(f"{where}: not a valid model file: {e}") from None
+    except _NotANumber as e:
+        raise ValueError(f"{where}: {e}") from None
+    except ValueError as e:  # an integer with more digits than Python converts
+        raise ValueError(f"{where}: a number is too long; not a valid model file ({e})") from None
+
+
+class _NotANumber(ValueError):
+    pass
 
 
 def _reject_constant(name: str) -> float:
-    raise ValueError(f"{name} is not a valid number in a model file")
+    raise _NotANumber(f"{name} is not a valid number (JSON has no NaN or infinity)")
 
 
-def _from_document(doc: Any) -> tuple[MLP, dict[str, Any]]:
+def _from_document(doc: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     if not isinstance(doc, dict):
         raise ValueError(f"expected a JSON object at the top level, got {_kind(doc)}")
-    if doc.get("format") != FORMAT:
-        got = doc.get("format")
+    if "format" not in doc:
+        raise ValueError("not a microgrid model: missing field 'format'")
+    if doc["format"] != FORMAT:
+        got = doc["format"]
         raise ValueError(f"not a microgrid model: 'format' is {got!r}, not {FORMAT!r}")
     version = doc.get("version")
     if version != VERSION or isinstance(version, bool):
@@ -205,9 +226,9 @@ def _from_document(doc: Any) -> tuple[MLP, dict[str, Any]]:
     if not isinstance(metadata, dict):
         raise ValueError(f"metadata must be a JSON object, got {_kind(metadata)}")
 
-    mlp = MLP(nin, nouts, activation, output_activation, seed=0)
-    mlp.load_weights(W, B)
-    return mlp, metadata
+    model = {"nin": nin, "nouts": nouts, "activation": activation,
+             "output_activation": output_activation, "weights": W, "biases": B}
+    return model, metadata
 
 
 def _kind(x: Any) -> str:

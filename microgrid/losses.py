@@ -15,13 +15,14 @@ counts as a sequence of one.  ``quadratic`` and ``mse`` also take a batch of out
 K logits per example and one class index per example.
 
 Sums go through `microgrid.sum` (one node) so the graph of a batch stays small.  Sizes that do
-not match, or labels outside their domain, raise ValueError.
+not match, or labels outside their domain, raise ValueError.  ``get("hinge")`` looks a loss up
+by its name (an unknown name is a ValueError listing the valid ones).
 """
 
 from __future__ import annotations
 
 import numbers
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from .engine import Value, check_real
 from .engine import sum as vsum
@@ -33,6 +34,8 @@ __all__ = [
     "binary_cross_entropy_with_logits",
     "softmax_cross_entropy",
     "hinge",
+    "LOSSES",
+    "get",
 ]
 
 Operand = Value | int | float
@@ -149,6 +152,23 @@ def hinge(scores: Outputs, targets: Outputs) -> Value:
         raise ValueError("hinge: labels mix 0 and −1; use either −1/+1 or 0/1")
     signs = [1.0 if yn > 0 else -1.0 for yn in y]
     return vsum([(1.0 - yn * sn).relu() for sn, yn in zip(s, signs, strict=True)]) / len(s)
+
+
+#: every loss above, by its name
+LOSSES: dict[str, Callable[..., Value]] = {
+    f.__name__: f
+    for f in (quadratic, mse, binary_cross_entropy, binary_cross_entropy_with_logits,
+              softmax_cross_entropy, hinge)
+}
+
+
+def get(name: str) -> Callable[..., Value]:
+    """The loss function called ``name``: ``get("hinge")`` is `hinge`."""
+    try:
+        return LOSSES[name]
+    except (KeyError, TypeError):  # TypeError: an unhashable name, such as a list
+        valid = ", ".join(map(repr, LOSSES))
+        raise ValueError(f"unknown loss {name!r}; valid losses are {valid}") from None
 
 
 # ---------------------------------------------------------------------------- helpers

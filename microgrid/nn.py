@@ -19,12 +19,14 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from . import io
 from .engine import Value, check_real, weighted_input
+from .notation import ACTIVATIONS, check_activation, label
 
 __all__ = ["ACTIVATIONS", "Module", "Neuron", "Layer", "MLP", "Trace"]
 
-#: activation name → the Value method that applies it
-ACTIVATIONS = {
+#: activation name → the Value method that applies it (the names are notation.ACTIVATIONS)
+_APPLY = {
     "sigmoid": Value.sigmoid,
     "tanh": Value.tanh,
     "relu": Value.relu,
@@ -33,27 +35,6 @@ ACTIVATIONS = {
 
 Number = int | float
 Input = Sequence[Number | Value]
-
-
-def _activation(name: object) -> str:
-    if name not in ACTIVATIONS:
-        valid = ", ".join(repr(a) for a in ACTIVATIONS)
-        raise ValueError(f"unknown activation {name!r}; valid activations are {valid}")
-    return name  # type: ignore[return-value]
-
-
-def _index(*numbers: int) -> str:
-    """Subscript as in docs/backprop.md §1: ``13`` for (1, 3); ``{12,3}`` once a number has
-    two digits."""
-    if all(n < 10 for n in numbers):
-        s = "".join(map(str, numbers))
-    else:
-        s = ",".join(map(str, numbers))
-    return s if len(s) == 1 else "{" + s + "}"
-
-
-def _sup(n: int) -> str:
-    return str(n) if n < 10 else "{" + str(n) + "}"
 
 
 def _size(n: object, what: str) -> int:
@@ -110,18 +91,17 @@ class Neuron(Module):
         index: int = 1,
     ) -> None:
         nin = _size(nin, "Neuron: nin")
-        self.activation = _activation(activation)
-        self._act = ACTIVATIONS[activation]
+        self.activation = check_activation(activation)
+        self._act = _APPLY[activation]
         rng = _make_rng(seed, rng)
         scale = 1.0 / math.sqrt(nin)
-        sup = _sup(layer)
         self.w = [
-            Value(rng.uniform(-scale, scale), f"w^{sup}_{_index(index, k)}")
+            Value(rng.uniform(-scale, scale), label("w", layer, index, k))
             for k in range(1, nin + 1)
         ]
-        self.b = Value(0.0, f"b^{sup}_{_index(index)}")
-        self.z_label = f"z^{sup}_{_index(index)}"
-        self.a_label = f"a^{sup}_{_index(index)}"
+        self.b = Value(0.0, label("b", layer, index))
+        self.z_label = label("z", layer, index)
+        self.a_label = label("a", layer, index)
 
     def __call__(self, x: Input) -> Value:
         xs = tuple(x)
@@ -165,7 +145,7 @@ class Layer(Module):
         self.neurons = [
             Neuron(nin, activation, rng=rng, layer=layer, index=j) for j in range(1, nout + 1)
         ]
-        self.nin, self.nout, self.activation = nin, nout, _activation(activation)
+        self.nin, self.nout, self.activation = nin, nout, check_activation(activation)
 
     def __call__(self, x: Input) -> list[Value]:
         return self.forward(x)[1]
@@ -237,8 +217,8 @@ class MLP(Module):
         nouts = [_size(n, "MLP: each layer size in nouts") for n in nouts]
         if not nouts:
             raise ValueError("MLP: nouts must list at least one layer size, got []")
-        self.activation = _activation(activation)
-        self.output_activation = _activation(
+        self.activation = check_activation(activation)
+        self.output_activation = check_activation(
             activation if output_activation is None else output_activation
         )
         rng = _make_rng(seed, rng)
@@ -250,6 +230,8 @@ class MLP(Module):
         ]
         self.nin = nin
         self.nouts = nouts
+        # a^1_k: the input layer's labels, made once here rather than on every call
+        self._input_labels = [label("a", 1, k) for k in range(1, nin + 1)]
 
     def _inputs(self, x: Input) -> tuple[Value, ...]:
         try:
@@ -261,8 +243,8 @@ class MLP(Module):
         if n != self.nin:
             raise ValueError(f"MLP expects {self.nin} inputs, got {n}")
         return tuple(
-            v if isinstance(v, Value) else Value(check_real(v, "MLP input"), f"a^1_{_index(k)}")
-            for k, v in enumerate(x, 1)
+            v if isinstance(v, Value) else Value(check_real(v, "MLP input"), name)
+            for v, name in zip(x, self._input_labels)
         )
 
     def __call__(self, x: Input) -> Value | list[Value]:
@@ -315,19 +297,39 @@ class MLP(Module):
             n.b.data = b
 
     # ------------------------------------------------------------ model files (JSON)
-    def save(self, path: str) -> None:
-        """Write architecture, activations and weights to a JSON file, atomically."""
-        from .io import save_mlp
-
-        save_mlp(self, path)
+    def to_dict(self) -> dict[str, object]:
+        """The whole network as plain data: what a model file holds (see `microgrid.io`)."""
+        return {
+            "nin": self.nin,
+            "nouts": list(self.nouts),
+            "activation": self.activation,
+            "output_activation": self.output_activation,
+            "weights": self.weights(),
+            "biases": self.biases(),
+        }
 
     @classmethod
-    def load(cls, path: str) -> MLP:
-        """Read a model written by `save`; a malformed file raises ValueError saying what
-        is wrong."""
-        from .io import load_mlp
+    def from_dict(cls, model: dict[str, object]) -> MLP:
+        """The network that `to_dict` described (sizes, activations and weights checked)."""
+        missing = [key for key in io.MODEL_KEYS if key not in model]
+        if missing:
+            raise ValueError(f"MLP.from_dict: missing {', '.join(map(repr, missing))}")
+        mlp = cls(model["nin"], model["nouts"], model["activation"], model["output_activation"],
+                  seed=0)
+        mlp.load_weights(model["weights"], model["biases"])
+        return mlp
 
-        return load_mlp(path)
+    def save(self, path: io.PathLike, *, metadata: dict[str, object] | None = None) -> None:
+        """Write architecture, activations, weights (and any JSON ``metadata``) to a JSON file,
+        atomically: an interrupted save leaves the old file intact."""
+        io.write_model(path, self.to_dict(), metadata)
+
+    @classmethod
+    def load(cls, path: io.PathLike) -> MLP:
+        """Read a model written by `save`; a malformed file raises ValueError saying what
+        is wrong.  (``microgrid.io.read_model(path)`` also gives the metadata.)"""
+        model, _ = io.read_model(path)
+        return cls.from_dict(model)
 
     def __repr__(self) -> str:
         sizes = "-".join(str(s) for s in [self.nin, *self.nouts])

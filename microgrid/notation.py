@@ -51,7 +51,11 @@ _LABEL = re.compile(r"^([A-Za-zδ])\^(?:(\d)|\{(\d+)\})_(?:(\d)|\{(\d+(?:,\d+)*)
 
 
 def parse_label(text: str) -> tuple[str, int, tuple[int, ...]] | None:
-    """The inverse of `label`: ``"w^2_{13}"`` → ``("w", 2, (1, 3))``; None for any other text."""
+    """The inverse of `label`: ``"w^2_{13}"`` → ``("w", 2, (1, 3))``; None for any other text.
+
+    A braced subscript without commas is two one-digit indices for a weight (w^l_jk, the one
+    symbol with two) and one number for everything else: ``"z^2_{10}"`` is neuron 10.
+    """
     m = _LABEL.match(text)
     if m is None:
         return None
@@ -59,5 +63,6 @@ def parse_label(text: str) -> tuple[str, int, tuple[int, ...]] | None:
     if m.group(4):
         return symbol, layer, (int(m.group(4)),)
     body = m.group(5)
-    indices = tuple(map(int, body.split(","))) if "," in body else tuple(map(int, body))
-    return symbol, layer, indices
+    if "," in body:
+        return symbol, layer, tuple(map(int, body.split(",")))
+    return symbol, layer, tuple(map(int, body)) if symbol == "w" else (int(body),)

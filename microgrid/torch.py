@@ -28,8 +28,9 @@ from .nn import MLP
 
 __all__ = ["to_torch", "from_torch"]
 
-_MODULES = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU}
-_NAMES = {nn.Sigmoid: "sigmoid", nn.Tanh: "tanh", nn.ReLU: "relu", nn.Identity: "linear"}
+#: each name of notation.ACTIVATIONS as a torch module ("linear" is Identity: to_torch adds nothing)
+_MODULES = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU, "linear": nn.Identity}
+_NAMES = {module: name for name, module in _MODULES.items()}
 
 
 def to_torch(mlp: MLP, dtype: torch.dtype = torch.float64) -> nn.Sequential:

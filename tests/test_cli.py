@@ -135,15 +135,25 @@ def test_train_saves_a_json_model_with_the_requested_architecture(trained):
 
 def test_train_summary_reports_accuracy_loss_and_time(trained):
     p, _ = trained
-    m = re.search(r"training accuracy (\S+)% \((\d+)/40\), loss (\S+), (\S+) s", p.stdout)
+    m = re.search(r"final model on all 40 points: loss (\S+), accuracy (\S+)% \((\d+)/40\)\n"
+                  r"time +(\S+) s", p.stdout)
     assert m, p.stdout
-    assert float(m.group(1)) == pytest.approx(100 * int(m.group(2)) / 40, abs=0.05)
-    assert float(m.group(3)) >= 0 and float(m.group(4)) > 0
+    assert float(m.group(2)) == pytest.approx(100 * int(m.group(3)) / 40, abs=0.05)
+    assert float(m.group(1)) >= 0 and float(m.group(4)) > 0
+
+
+def test_train_labels_the_batch_loss_apart_from_the_final_loss(trained):
+    # The progress shows each step's batch *before* its update; the summary the final model.
+    p, cwd = trained
+    last_batch = float(re.findall(r"batch loss (\S+)", p.stderr)[-1])
+    final = float(re.search(r"final model on all 40 points: loss (\S+),", p.stdout).group(1))
+    assert final != last_batch
+    assert "batch loss" not in p.stdout and "final model" not in p.stderr
 
 
 def test_train_progress_goes_to_stderr_as_lines_when_not_a_terminal(trained):
     p, _ = trained
-    lines = re.findall(r"^step +(\d+)/15  loss (\S+)  acc +(\S+)%", p.stderr, re.M)
+    lines = re.findall(r"^step +(\d+)/15  batch loss (\S+)  batch acc +(\S+)%", p.stderr, re.M)
     assert [int(s) for s, _, _ in lines][-1] == 15
     assert "\r" not in p.stderr
 
@@ -167,7 +177,7 @@ def test_train_softmax_on_three_blobs_saves_a_three_output_model(tmp_path):
 def test_train_refuses_a_two_class_loss_on_three_classes(tmp_path):
     p = run("train", "--dataset", "blobs", "--loss", "hinge", "--steps", "2", "--no-plot",
             cwd=tmp_path)
-    assert_clean_failure(p, 1, "--loss softmax")
+    assert_clean_failure(p, 2, "argument --loss", "--loss softmax")
 
 
 def test_train_refuses_to_save_into_a_missing_folder_before_training(tmp_path):
@@ -180,8 +190,8 @@ def test_train_refuses_to_save_into_a_missing_folder_before_training(tmp_path):
 def test_train_defaults_reach_95_percent_on_two_moons(tmp_path):
     p = run("train", "--no-plot", cwd=tmp_path)
     assert p.returncode == 0, p.stderr
-    accuracy = float(re.search(r"training accuracy (\S+)%", p.stdout).group(1))
-    assert accuracy >= 95.0
+    m = re.search(r"final model on all 100 points: .*accuracy (\S+)%", p.stdout)
+    assert float(m.group(1)) >= 95.0
 
 
 # ---------------------------------------------------------------------------------- predict
@@ -229,7 +239,15 @@ def test_predict_with_a_truncated_model_file_fails_cleanly(trained, tmp_path):
     text = (cwd / "model.json").read_text(encoding="utf-8")
     (tmp_path / "cut.json").write_text(text[: len(text) // 2], encoding="utf-8")
     p = run("predict", "cut.json", "1", "2", cwd=tmp_path)
-    assert_clean_failure(p, 1, "not a valid model file")
+    assert_clean_failure(p, 1, "model file 'cut.json': not valid JSON (truncated or corrupted?)")
+
+
+def test_predict_with_an_empty_object_says_what_is_missing_once(tmp_path):
+    (tmp_path / "m.json").write_text("{}")
+    p = run("predict", "m.json", "1", "2", cwd=tmp_path)
+    assert_clean_failure(p, 1)
+    assert p.stderr == ("microgrid predict: error: model file 'm.json': not a microgrid model: "
+                        "missing field 'format'\n")
 
 
 def test_predict_with_a_non_number_input_is_an_argument_error(trained):
@@ -256,6 +274,10 @@ def test_help_is_available_for_every_command(command, tmp_path):
         (["train", "--lr", "-1"], "expected a number > 0"),
         (["demo", "--frob"], "unrecognized arguments: --frob"),
         (["predict", "model.json"], "the following arguments are required: x"),
+        (["train", "--save", ""], "argument --save: expected a file name, got ''"),
+        (["train", "--plot", " "], "argument --plot: expected a file name, got ' '"),
+        (["demo", "--out", ""], "argument --out: expected a file name, got ''"),
+        (["predict", "", "1"], "argument MODEL.json: expected a file name, got ''"),
     ],
 )
 def test_bad_arguments_exit_2_with_a_message(args, message, tmp_path):
@@ -291,3 +313,139 @@ def test_predict_shows_the_probability_for_a_model_trained_with_bce(tmp_path):
     s = float(re.search(r"a\^4_1 = (\S+)", p.stdout).group(1))
     prob = float(re.search(r"σ\(output\) = (\S+)\)", p.stdout).group(1))
     assert prob == pytest.approx(1 / (1 + math.exp(-s)), abs=1e-4)
+
+
+# ---------------------------------------------------------------------------------- mistakes
+# Every wrong argument exits 2 naming the option, before any training: no internal function
+# name, no traceback, no step of progress.
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--samples", "1"], "argument --samples: a dataset needs at least 2 points"),
+        (["--dataset", "moons", "--classes", "3"], "argument --classes: only --dataset blobs"),
+        (["--dataset", "blobs", "--classes", "1", "--loss", "softmax"], "argument --classes"),
+        (["--dataset", "blobs", "--classes", "30", "--samples", "20", "--loss", "softmax"],
+         "argument --classes: expected 2 to --samples (20) classes, got 30"),
+        (["--dataset", "blobs", "--loss", "hinge"], "argument --loss: the hinge loss separates "
+         "two classes, but --classes is 3; use --loss softmax"),
+        (["--samples", "20", "--batch-size", "21"], "argument --batch-size: 21 is more than"),
+        (["--hidden", "none", "--activation", "tanh"], "argument --activation: with --hidden "
+         "none there is no hidden layer"),
+        (["--plot", "fit.txt", "--save", "m.json"], "argument --plot: 'fit.txt' has the suffix "
+         ".txt; an image needs one of"),
+        (["--plot", "fit", "--save", "m.json"], "argument --plot: 'fit' has no suffix"),
+        (["--plot", "same.png", "--save", "same.png"], "argument --save: same.png is also the "
+         "--plot file"),
+        (["--plot", "a.png", "--no-plot"], "argument --no-plot: not allowed with argument "
+         "--plot"),
+    ],
+    ids=["samples-1", "classes-moons", "classes-1", "classes-gt-samples", "hinge-3-classes",
+         "batch-gt-samples", "activation-no-hidden", "plot-txt", "plot-no-suffix",
+         "plot-is-save", "plot-and-no-plot"],
+)
+def test_train_with_a_wrong_argument_exits_2_naming_it_before_training(args, message, tmp_path):
+    p = run("train", "--steps", "3", *args, cwd=tmp_path)
+    assert_clean_failure(p, 2, "usage: microgrid train", message)
+    assert "step" not in p.stderr.replace("--steps", "")
+    assert not re.search(r"make_|Objective|_check|\(\)", p.stderr), p.stderr
+    assert os.listdir(tmp_path) == []  # no model, no plot
+
+
+def test_demo_with_an_unknown_graph_format_exits_2_naming_out(tmp_path):
+    p = run("demo", "--out", "graph.txt", cwd=tmp_path)
+    assert_clean_failure(p, 2, "argument --out: Graphviz cannot draw a .txt file")
+    assert p.stdout == "" and os.listdir(tmp_path) == []
+
+
+def test_train_without_a_hidden_layer_says_so(tmp_path):
+    p = run("train", "--hidden", "none", "--samples", "20", "--steps", "2", "--no-plot",
+            cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "MLP 2-1, no hidden layer (a linear model), linear output (3 parameters)" in p.stdout
+    assert "hidden layers" not in p.stdout
+
+
+def test_train_with_one_hidden_layer_says_layer(tmp_path):
+    p = run("train", "--hidden", "4", "--activation", "tanh", "--samples", "20", "--steps", "2",
+            "--no-plot", cwd=tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "MLP 2-4-1, tanh hidden layer, linear output" in p.stdout
+
+
+def test_train_asked_for_a_plot_without_matplotlib_fails_before_training(tmp_path):
+    fake = tmp_path / "fake" / "matplotlib"
+    fake.mkdir(parents=True)
+    (fake / "__init__.py").write_text("raise ImportError('no matplotlib here')\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path / "fake"),
+                                                        os.environ.get("PYTHONPATH", "")])}
+    p = run("train", "--steps", "2", "--plot", "fit.png", "--save", "m.json", cwd=tmp_path,
+            env=env)
+    assert_clean_failure(p, 1, "--plot fit.png needs matplotlib", "pip install")
+    assert "step" not in p.stderr.replace("--steps", "")
+    assert not (tmp_path / "m.json").exists()
+
+
+def test_a_plot_that_fails_after_training_keeps_the_saved_model(tmp_path, monkeypatch, capsys):
+    from microgrid import cli
+
+    def broken_figure(*args, **kwargs):
+        raise RuntimeError("the renderer broke")
+
+    monkeypatch.setattr(cli, "training_figure", broken_figure)
+    monkeypatch.chdir(tmp_path)
+    status = cli.main(["train", "--samples", "20", "--steps", "3", "--plot", "fit.png",
+                       "--save", "m.json"])
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "the plot failed: RuntimeError: the renderer broke (the model is saved in m.json)" \
+        in err
+    assert MLP.load("m.json").nouts == [16, 16, 1]
+    assert not (tmp_path / "fit.png").exists()
+
+
+# ---------------------------------------------------------------------------------- progress
+class Terminal:
+    """A stream that says it is a terminal and keeps what was written."""
+
+    def __init__(self):
+        self.text = ""
+
+    def isatty(self):
+        return True
+
+    def write(self, s):
+        self.text += s
+
+    def flush(self):
+        pass
+
+
+def screen_lines(text: str) -> list[str]:
+    """What each redraw puts on the line: the pieces between carriage returns."""
+    return [piece.rstrip("\n") for piece in text.split("\r") if piece]
+
+
+@pytest.mark.parametrize("columns", [80, 60, 40, 200])
+def test_the_progress_line_fits_the_terminal_and_each_redraw_covers_the_last(columns):
+    from microgrid.cli import Progress
+
+    term = Terminal()
+    progress = Progress(1000, stream=term, columns=columns)
+    for step in range(1, 1001):
+        loss = 10.0 ** (2 - step / 250)  # 100.0000 down to 0.0100: lines get shorter
+        progress.update(step, loss, step / 1000)
+    lines = screen_lines(term.text)
+    assert len(lines) == 1000 and term.text.endswith("\n")
+    assert max(map(len, lines)) <= columns - 1
+    for before, after in zip(lines, lines[1:]):
+        assert len(after) >= len(before.rstrip())  # no leftover characters from the last draw
+    assert re.search(r"step 1000/1000  batch loss 0\.0100  batch acc 100\.0%", lines[-1]) or \
+        columns < 60
+
+
+def test_the_progress_bar_is_drawn_when_there_is_room():
+    from microgrid.cli import Progress
+
+    term = Terminal()
+    Progress(10, stream=term, columns=120).update(5, 0.5, 0.5)
+    assert "[" + "█" * 15 + "·" * 15 + "] step  5/10" in term.text

@@ -6,12 +6,15 @@ the Graphviz `dot` program, and one hides `dot` to check the install instruction
 
 import math
 import re
+import shutil
 from pathlib import Path
 
 import graphviz
 import pytest
+from playwright.sync_api import sync_playwright
 
 import microgrid as mg
+from microgrid import notation
 from microgrid.engine import topological
 from microgrid.graph import GraphvizNotInstalled, draw_dot, math_label, render
 
@@ -131,16 +134,21 @@ def test_math_label_reads_braced_and_bare_scripts():
     assert math_label("loss") == "loss"  # a word stays upright; a single letter is a variable
 
 
-def test_values_are_grouped_in_one_cluster_per_document_layer():
+def test_neurons_are_boxed_by_document_layer_and_their_weights_stand_between_the_boxes():
     mlp, t, loss = small_mlp_loss()
     g = draw_dot(loss)
     clusters = cluster_members(g)
     assert set(clusters) == {"cluster_layer_1", "cluster_layer_2", "cluster_layer_3"}
-    w2 = [k for k, v in values(g).items() if '<B><I>w</I><SUP><FONT POINT-SIZE="10">2<' in v]
-    assert len(w2) == 6 and set(w2) <= set(clusters["cluster_layer_2"])
-    assert len([n for n in clusters["cluster_layer_2"] if not n.endswith("_op")]) == (
-        3 * 2 + 3 + 3 + 3  # w^2 (3×2), b^2, z^2, a^2
-    )
+    def named(symbol, layer):
+        sup = f'<B><I>{symbol}</I><SUP><FONT POINT-SIZE="10">{layer}<'
+        return {k for k, v in values(g).items() if sup in v}
+
+    box2 = {n for n in clusters["cluster_layer_2"] if not n.endswith("_op")}
+    assert box2 == named("z", 2) | named("a", 2) and len(box2) == 3 + 3  # z^2_j, a^2_j
+    assert set(clusters["cluster_layer_1"]) == named("a", 1)
+    boxed = {n for members in clusters.values() for n in members}
+    # the connections w^2_jk and biases b^2_j stand between the boxes, as in a network picture
+    assert len(named("w", 2)) == 6 and not (named("w", 2) | named("b", 2)) & boxed
     assert 'label=<<I>layer 2</I>>' in g.source
 
 
@@ -161,8 +169,8 @@ def test_a_network_of_ten_and_more_layers_is_grouped_by_layer_with_two_digit_lab
         nodes = [n for n in members if not n.endswith("_op")]
         assert {int(layer_of.search(shown[n]).group(1)) for n in nodes} == {l}, name
         if l >= 2:
-            nin, nout = (2, 2) if l < 12 else (2, 1)
-            assert len(nodes) == nout * nin + 3 * nout, name  # w^l, b^l, z^l, a^l
+            nout = 2 if l < 12 else 1
+            assert len(nodes) == 2 * nout, name  # z^l, a^l (w^l, b^l stand between the boxes)
         assert f"label=<<I>layer {l}" in g.source
 
 
@@ -421,14 +429,237 @@ def test_render_of_a_plain_digraph_places_the_scripts_too(tmp_path):
     assert ">2<" in svg and "baseline-shift" not in svg
 
 
-def test_the_readme_picture_is_committed_and_shows_delta_on_the_z_nodes():
-    svg = (Path(__file__).parent.parent / "docs" / "images" / "neuron_graph.svg").read_text(
-        encoding="utf-8"
-    )
-    assert svg.count(">δ<") == 3  # z^2_1, z^2_2, z^3_1 of the 2-2-1 network
-    assert ">layer 2<" in svg and ">layer 3<" in svg and "baseline-shift" not in svg
-
-
 def test_repr_says_how_many_values_and_has_no_address():
     a, b = mg.Value(2.0, "a"), mg.Value(-3.0, "b")
     assert repr(draw_dot(a * b)) == "<microgrid Drawing of 3 values; .source is its DOT text>"
+
+
+# ------------------------------------------------------------ the drawing as a browser shows it
+# Layout is read back from Graphviz's own answer (`dot -Tplain`: node centres in points, y up)
+# and from the SVG a browser is given.
+LABEL_HTML = re.compile(
+    r'<B><I>(\w)</I><SUP><FONT POINT-SIZE="10">(\d+)</FONT></SUP>'
+    r'<SUB><FONT POINT-SIZE="10">([\d,]+)</FONT></SUB></B>'
+)
+
+
+def cost_graph(sizes, seed=3):
+    """C = ½(a^L_1 − y)² (or Σ of the outputs for a wider last layer) of an MLP, after
+    backward()."""
+    mlp = mg.MLP(sizes[0], sizes[1:], seed=seed)
+    out = mlp([0.5, -1.0, 0.25, 2.0][: sizes[0]])
+    if isinstance(out, list):
+        root = mg.sum(out)
+    else:
+        root = 0.5 * (out - mg.Value(1.0, "y")) ** 2
+        root.label = "C"
+    root.backward()
+    return root
+
+
+def layout(g):
+    """{node id: (x, y)} of the laid-out graph (y up), and {node id: (symbol, l, indices)} for
+    the values an MLP labelled."""
+    plain = g.pipe(format="plain").decode()
+    pos = {}
+    for line in plain.splitlines():
+        part = line.split()
+        if part[0] == "node":
+            pos[part[1]] = (float(part[2]), float(part[3]))
+    names = {}
+    for k, v in values(g).items():
+        m = LABEL_HTML.search(v)
+        if m:
+            names[k] = notation.parse_label(f"{m.group(1)}^{{{m.group(2)}}}_{{{m.group(3)}}}")
+    return pos, names
+
+
+def reading_order(ids, pos, rankdir):
+    """The ids as a reader meets them in one column: top to bottom (LR/RL), left to right
+    (TB/BT)."""
+    if rankdir in ("LR", "RL"):
+        return sorted(ids, key=lambda k: -pos[k][1])
+    return sorted(ids, key=lambda k: pos[k][0])
+
+
+@pytest.mark.parametrize("rankdir", ["LR", "RL", "TB", "BT"])
+@pytest.mark.parametrize("sizes", [[2, 2, 1], [2, 3, 2, 1], [4, 2], [4, 3, 2], [1, 3, 1, 3]],
+                         ids=lambda s: "-".join(map(str, s)))
+def test_each_layer_column_reads_in_index_order(sizes, rankdir):
+    # z^l_1, z^l_2, … top to bottom; w^l_11, w^l_12, …, b^l_1, w^l_21, … likewise; inputs too
+    g = draw_dot(cost_graph(sizes), rankdir=rankdir, local_grads=len(sizes) == 3)
+    pos, names = layout(g)
+    columns = {}
+    for k, (symbol, layer, idx) in names.items():
+        if symbol in "wb":
+            columns.setdefault(("w", layer), []).append((idx[0], symbol == "b", idx[1:], k))
+        else:
+            columns.setdefault((symbol, layer), []).append((idx, k))
+    assert len(columns) == 3 * (len(sizes) - 1) + 1  # w/b, z, a per layer; the inputs a^1
+    for key, members in columns.items():
+        wanted = [m[-1] for m in sorted(members)]
+        assert reading_order(wanted, pos, rankdir) == wanted, key
+
+
+def cost_with_a_constant_target(sizes):
+    """C = ½(a^L_1 − 1)²: the 1 is folded into "− 1", so no edge of the graph has a label (the
+    layout differs when one has: Graphviz then doubles its ranks)."""
+    out = mg.MLP(sizes[0], sizes[1:], seed=3)([0.5, -1.0])
+    root = 0.5 * (out - 1.0) ** 2
+    root.label = "C"
+    root.backward()
+    return root
+
+
+@pytest.mark.parametrize("make", [cost_graph, cost_with_a_constant_target],
+                         ids=["target y", "target 1"])
+def test_layers_stand_side_by_side_left_to_right_not_in_a_staircase(make):
+    g = draw_dot(make([2, 3, 2, 1]))  # LR
+    pos, names = layout(g)
+    boxes = cluster_members(g)
+    x = {layer: [pos[k][0] for k in boxes[f"cluster_layer_{layer}"]] for layer in range(1, 5)}
+    for layer in range(1, 4):  # each box wholly right of the one before: read by layer
+        assert max(x[layer]) < min(x[layer + 1])
+    # neuron 1 of every layer (and input 1) on one line: no step up or down between boxes
+    row1 = [pos[k][1] for k, n in names.items() if n[0] in "za" and n[2] == (1,)]
+    assert len(row1) == 1 + 2 * 3 and max(row1) - min(row1) < 1.0
+    # the inputs and the cost sit within the height of the neurons, not in a corner
+    neurons = [pos[k][1] for k, n in names.items() if n[0] == "z"]
+    inputs = [pos[k][1] for k, n in names.items() if n[:2] == ("a", 1)]
+    cost = pos[find(g, "<I>C</I>")][1]
+    for y in [*inputs, cost]:
+        assert min(neurons) - 1.0 <= y <= max(neurons) + 1.0
+
+
+SVG_TEXT = re.compile(r"<text\b[^>]*>([^<]*)</text>")
+
+
+def test_svg_text_runs_keep_their_spaces_for_browsers(tmp_path):
+    # Graphviz writes " = −0.136" (after δ^3_1) and " + " (in Σ w·a + b) as runs of their own;
+    # a browser drops a run's leading and trailing spaces unless they are no-break spaces
+    g = draw_dot(cost_graph([2, 2, 1]))
+    for svg in (g.pipe(format="svg").decode(),
+                render(g, tmp_path / "g.svg").read_text(encoding="utf-8"),
+                render(cost_graph([2, 1]), tmp_path / "v.svg").read_text(encoding="utf-8")):
+        runs = SVG_TEXT.findall(svg)
+        assert runs and not [r for r in runs if r != r.strip(" ")]
+        assert any(r.startswith("\u00a0= ") for r in runs)  # δ^l_j = …
+        assert "\u00a0+\u00a0" in runs  # Σ w·a + b
+    plain = graphviz.Digraph()
+    plain.node("n", label="<<I>a</I><SUB>1</SUB> = 2>")
+    runs = SVG_TEXT.findall(render(plain, tmp_path / "p.svg").read_text(encoding="utf-8"))
+    assert "\u00a0= 2" in runs
+
+
+@pytest.mark.parametrize(
+    "make, formula",
+    [
+        (lambda c, d: c - d, "<I>x</I> − <I>y</I>"),
+        (lambda c, d: c / d, "<I>x</I> ÷ <I>y</I>"),
+        (lambda c, d: c**d, "<I>x</I><SUP>"),
+    ],
+    ids=["sub", "div", "pow"],
+)
+def test_an_operation_that_cannot_swap_its_operands_names_them(make, formula):
+    c, d = mg.Value(10.0, "c"), mg.Value(2.0, "d")
+    for first, second in ((c, d), (d, c)):  # the names follow the operands, not the drawing
+        g = draw_dot(make(first, second))
+        (op,) = ops(g).values()
+        assert formula in op
+        labels = {a: attrs for a, b, attrs in EDGE.findall(g.source) if b.endswith("_op")}
+        x, y = find(g, f"<I>{first.label}</I>"), find(g, f"<I>{second.label}</I>")
+        assert re.search(r"label=<<FONT[^>]*><I>x</I></FONT>>", labels[x])
+        assert re.search(r"label=<<FONT[^>]*><I>y</I></FONT>>", labels[y])
+
+
+def test_operand_names_come_before_the_local_gradient_and_constants_need_none():
+    c, d = mg.Value(10.0, "c"), mg.Value(2.0, "d")
+    g = draw_dot(c - d, local_grads=True)
+    labels = {a: attrs for a, _, attrs in EDGE.findall(g.source)}
+    assert "<I>y</I></FONT>: −1>" in labels[find(g, "<I>d</I>")]  # ∂(x − y)/∂y = −1
+    g = draw_dot(c - 2)  # "− 2": the constant's side already says which operand it is
+    assert list(ops(g).values()) == ["− 2"] and "<I>x</I>" not in g.source
+
+
+def _bezier_points(d):
+    """Points along an SVG path "M x,y C x,y x,y x,y …" (Graphviz's edges)."""
+    nums = [float(v) for v in re.findall(r"-?[\d.]+", d)]
+    pts = list(zip(nums[::2], nums[1::2]))
+    out = []
+    for i in range(0, len(pts) - 3, 3):
+        p0, p1, p2, p3 = pts[i : i + 4]
+        for t in (j / 20 for j in range(21)):
+            s = 1 - t
+            out.append(tuple(s**3 * a + 3 * s * s * t * b + 3 * s * t * t * c + t**3 * e
+                             for a, b, c, e in zip(p0, p1, p2, p3)))
+    return out
+
+
+def test_local_gradients_are_readable_labels_next_to_their_own_edge():
+    for root in (cost_graph([2, 2, 1]), mg.Value(2.0, "a") * mg.Value(-3.0, "b")):
+        g = draw_dot(root, local_grads=True)
+        labelled = [attrs for _, b, attrs in EDGE.findall(g.source) if b.endswith("_op")]
+        assert labelled and all(re.search(r"\blabel=", a) and "fontsize=12" in a
+                                for a in labelled)
+        svg = g.pipe(format="svg").decode()
+        paths, texts = {}, {}
+        for title, body in re.findall(r'<g id="edge\d+" class="edge">\s*<title>(.*?)</title>'
+                                      r"(.*?)</g>", svg, re.S):
+            paths[title] = _bezier_points(re.search(r' d="([^"]+)"', body).group(1))
+            t = re.search(r'<text [^>]*x="([-\d.]+)" y="([-\d.]+)"', body)
+            if t:
+                texts[title] = (float(t.group(1)), float(t.group(2)) - 4)  # baseline → middle
+        assert texts
+        nearest_is_own = 0
+        for title, (tx, ty) in texts.items():
+            dist = {e: min(math.dist((tx, ty), p) for p in pts) for e, pts in paths.items()}
+            assert dist[title] < 32  # points (two lines of text) from its own edge
+            nearest_is_own += dist[title] <= min(dist.values()) + 1
+        # where two edges cross, a label may sit nearer the other one; elsewhere never
+        assert nearest_is_own >= len(texts) - 2
+
+
+def test_the_readme_picture_reads_at_full_size_in_a_readme_column():
+    images = Path(__file__).parent.parent / "docs" / "images"
+    svg = (images / "neuron_graph.svg").read_text(encoding="utf-8")
+    width = float(re.search(r'<svg width="([\d.]+)pt"', svg).group(1)) * 4 / 3  # px
+    assert width <= 900  # a README column is ~800-900 px: shown at (nearly) 100 %
+    assert svg.count(">δ<") == 1 and ">layer 2<" in svg and ">\u00a0= " in svg
+    wide = (images / "network_graph.svg").read_text(encoding="utf-8")
+    assert wide.count(">δ<") == 3 and ">layer 3<" in wide  # z^2_1, z^2_2, z^3_1
+
+
+# In Chromium (Debian's, driven by Playwright): what a reader of a notebook or README sees.
+GAPS_BEFORE_EQUALS = """() => {
+  // the run " = −0.1" after δ^l_j: how far its "=" starts from the end of the subscript
+  const gaps = [];
+  for (const run of document.querySelectorAll('svg text')) {
+    const prev = run.previousElementSibling;
+    if (!/^[ \\u00a0]*=/.test(run.textContent) || !prev || prev.tagName !== 'text') continue;
+    const end = prev.getEndPositionOfChar(prev.getNumberOfChars() - 1).x;
+    // a collapsed (dropped) space is no character a browser can address: count without it
+    const equals = run.textContent.replace(/^ +/, '').indexOf('=');
+    gaps.push(run.getStartPositionOfChar(equals).x - end);
+  }
+  return gaps;
+}"""
+
+
+def test_in_chromium_the_spaces_show_and_neurons_stand_in_order():
+    g = draw_dot(cost_graph([2, 3, 1]))
+    _, names = layout(g)
+    z2 = sorted((n[2], k) for k, n in names.items() if n[:2] == ("z", 2))
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=shutil.which("chromium"),
+                                    args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.set_content(f"<!doctype html><body>{g.pipe(format='svg').decode()}</body>")
+            gaps = page.evaluate(GAPS_BEFORE_EQUALS)
+            tops = [page.locator("g.node", has=page.locator(f"title:text-is('{k}')"))
+                    .bounding_box()["y"] for _, k in z2]
+        finally:
+            browser.close()
+    # a space of 14 px Times is ~3.5 px wide; a dropped one leaves the "=" touching the "1"
+    assert len(gaps) == 4 and all(gap > 2.5 for gap in gaps)  # δ^2_1..3, δ^3_1
+    assert tops == sorted(tops) and len(tops) == 3  # z^2_1 above z^2_2 above z^2_3

@@ -1,4 +1,11 @@
-"""Finite-difference check of the engine's gradients, in the spirit of torch.autograd.gradcheck."""
+"""Finite-difference check of the engine's gradients, in the spirit of torch.autograd.gradcheck.
+
+    from microgrid import gradcheck                       # the function, as microgrid.gradcheck
+    from microgrid.gradient_check import numerical_grads  # the central differences themselves
+
+The module is named apart from its main function so that ``microgrid.gradcheck`` is always
+the function (a module of the same name would sometimes hide it, sometimes be hidden by it).
+"""
 
 from __future__ import annotations
 
