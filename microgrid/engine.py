@@ -108,6 +108,8 @@ class Value:
     @parents.setter
     def parents(self, parents: Iterable[Value]) -> None:
         self._ps = tuple(parents)
+        if type(self._lg) is not tuple:  # parents and local gradients both in tuples, then
+            self._lg = (self._lg,)
 
     @property
     def local_grads(self) -> tuple:
@@ -116,7 +118,13 @@ class Value:
 
     @local_grads.setter
     def local_grads(self, local_grads: Iterable[float]) -> None:
-        self._lg = tuple(local_grads)
+        lg = tuple(local_grads)
+        if type(self._ps) is tuple:
+            self._lg = lg
+        elif len(lg) == 1:  # one parent stored bare: its local gradient too
+            self._lg = lg[0]
+        else:
+            self._ps, self._lg = (self._ps,), lg
 
     @property
     def operands(self) -> tuple:
@@ -126,8 +134,8 @@ class Value:
         if c is None:
             return self.parents
         if type(c) is tuple:
-            return (*c, self._ps)
-        return (self._ps, c)
+            return (*c, *self.parents)
+        return (*self.parents, c)
 
     def __repr__(self) -> str:
         name = f"{self.label}, " if self.label else ""

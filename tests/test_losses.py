@@ -260,7 +260,8 @@ def test_a_batch_whose_rows_differ_from_the_targets_rows_is_rejected():
 def test_a_batch_loss_is_one_n_ary_sum_node(loss):
     s = values([0.1 * i for i in range(50)])
     root = loss(s, [1] * 50)
-    (total, _) = root.parents  # the mean: Σ / n
+    (total,) = root.parents  # the mean: Σ / n, the plain number n folded into the division
+    assert root.op == "/" and root.operands == (total, 50.0)
     assert total.op == "Σ" and len(total.parents) == 50
 
 
