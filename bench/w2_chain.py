@@ -1,10 +1,11 @@
 """W2, the deep chain: forward + backward time per node of a chain N nodes deep.
 
-"Nodes" are the Value objects the chain creates, counted honestly: in microgrid (as in
-micrograd) a plain number in an expression becomes a leaf node of its own (a ``Const``), so
-``y = y * c`` creates two nodes per step and ``y = y.tanh()`` one.  A chain of N nodes therefore
-has N / (nodes per step) steps.  Each chain starts from one leaf x; the gradient ∂y/∂x that
-comes back is checked against the same derivative computed by a plain float loop.
+"Nodes" are the Value objects the chain creates, counted honestly: in micrograd a plain number
+in an expression becomes a leaf node of its own, so ``y = y * c`` creates two nodes per step and
+``y = y.tanh()`` one; microgrid folds the number into its operation, so every step is one node
+(see `nodes_per_step`).  A chain of N nodes therefore has N / (nodes per step) steps.  Each
+chain starts from one leaf x; the gradient ∂y/∂x that comes back is checked against the same
+derivative computed by a plain float loop.
 
 micrograd's backward is a recursive depth-first search, so it raises RecursionError once the
 chain is deeper than Python's recursion limit (1,000 by default); we report that as measured.
@@ -32,6 +33,13 @@ OPS = {
 }
 
 X0 = 0.5
+
+
+def nodes_per_step(engine: str, op: str) -> int:
+    """Value objects (tensors) one step of the chain creates in ``engine``."""
+    if engine in ("microgrid", "PyTorch scalars"):
+        return 1  # a plain number is folded into its operation, not a node
+    return OPS[op][0]
 
 
 def expected_grad(op: str, steps: int) -> float:
@@ -69,7 +77,7 @@ def run_microgrid(op: str, nodes: int) -> tuple[float, float, float, float]:
     ``nodes`` Value objects."""
     from microgrid import Value
 
-    steps = nodes // OPS[op][0]
+    steps = nodes // nodes_per_step("microgrid", op)
     gc.collect()
     with GcClock() as clock:
         t0 = time.perf_counter()
@@ -88,7 +96,7 @@ def run_micrograd(op: str, nodes: int) -> tuple[float, float | None, float | Non
 
     if op == "y = y.tanh()":
         raise NotImplementedError("micrograd 0.1.0 has no tanh")
-    steps = nodes // OPS[op][0]
+    steps = nodes // nodes_per_step("micrograd", op)
     gc.collect()
     t0 = time.perf_counter()
     x, y = build_chain(Value, op, steps)
@@ -131,8 +139,7 @@ def measure(engine: str, op: str, nodes: int, rounds: int) -> dict:
     runner = {"microgrid": run_microgrid, "micrograd": run_micrograd, "PyTorch scalars": run_torch}[
         engine
     ]
-    per_step = 1 if engine == "PyTorch scalars" else OPS[op][0]
-    steps = nodes // per_step
+    steps = nodes // nodes_per_step(engine, op)
     fwd, bwd, in_gc = [], [], []
     for r in range(rounds):
         try:

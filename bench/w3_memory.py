@@ -1,6 +1,7 @@
 """W3, memory: bytes per graph node, measured with tracemalloc on a 200,000-node chain.
 
-Nodes are Value objects (a plain-number operand is a node too, see `w2_chain`).  Three numbers
+Nodes are Value objects (micrograd makes a node of a plain-number operand, microgrid folds it
+into its operation: see `w2_chain.nodes_per_step`).  Three numbers
 per chain: the forward graph alive; the peak while ``backward()`` runs (its bookkeeping); and
 the graph after backward (every node now holds a gradient).  micrograd builds any depth, but
 its recursive backward raises RecursionError on a chain this deep.
@@ -11,9 +12,30 @@ from __future__ import annotations
 import gc
 import tracemalloc
 
-from .w2_chain import OPS, build_chain
+from .w2_chain import build_chain, nodes_per_step
 
 MEMORY_OPS = ("y = y + 1.0", "y = y * c", "y = y.tanh()", "y = y + x")
+TARGET_CHAIN = "y = y * 1.0001 + 0.0001"  # the chain issue 12's memory target is stated on
+
+
+def target_chain(nodes: int = 200_000) -> float:
+    """Bytes per operation node of `TARGET_CHAIN` in microgrid (2 nodes per step), every node
+    holding its gradient after backward."""
+    from microgrid import Value
+
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        y = Value(0.5)
+        for _ in range(nodes // 2):
+            y = y * 1.0001 + 0.0001
+        y.backward()
+        used = tracemalloc.get_traced_memory()[0] - base
+        del y
+    finally:
+        tracemalloc.stop()
+    return used / nodes
 
 
 def measure(engine: str, op: str, nodes: int = 200_000) -> dict:
@@ -27,7 +49,7 @@ def measure(engine: str, op: str, nodes: int = 200_000) -> dict:
 
         if op == "y = y.tanh()":
             return {"status": "n/a (micrograd 0.1.0 has no tanh)"}
-    steps = nodes // OPS[op][0]
+    steps = nodes // nodes_per_step(engine, op)
     gc.collect()
     tracemalloc.start()
     try:
