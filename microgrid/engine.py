@@ -85,8 +85,9 @@ class Value:
 
     # _ps / _lg hold the parents and local gradients: a tuple for several, the Value and the
     # float themselves for one (most nodes: σ, ReLU, x·c, …), which saves two tuples per node
-    # in memory and in the garbage collector's work.  _c is the folded number: None, c for
-    # a number on the right (x - c), (c,) for one on the left (c - x).
+    # in memory and in the garbage collector's work.  A leaf has the empty tuple, so
+    # ``node._ps`` is false exactly for leaves.  _c is the folded number: None, c for a number
+    # on the right (x - c), (c,) for one on the left (c - x).
     __slots__ = ("data", "grad", "label", "op", "_ps", "_lg", "_c")
 
     def __init__(self, data: Real, label: str = "") -> None:
