@@ -379,8 +379,9 @@ class Value:
 
 
 class Const(Value):
-    """A plain number that entered an expression (the 2 in ``2 * x``): a leaf, marked so
-    drawings can hide it."""
+    """A plain number as a leaf, marked so drawings can hide it: what `sum` and `dot` make of a
+    number among their operands (the arithmetic operators fold a number into the operation
+    instead, see `Value`)."""
 
     __slots__ = ()
 
