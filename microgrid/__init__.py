@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .compiler import compile
 from .engine import Const, Value, dot, sum
 from .gradcheck import GradcheckError, gradcheck
 from .nn import MLP, Layer, Module, Neuron
@@ -16,6 +17,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Value", "Const", "sum", "dot", "gradcheck", "GradcheckError",
     "Module", "Neuron", "Layer", "MLP", "draw_dot", "render",
+    "compile",
 ]
 
 
