@@ -45,7 +45,7 @@ MAX_NODES = 100_000
 # A sum with more terms than this is split over several statements: CPython's compiler
 # recurses once per `+` of an expression, and a 10⁵-term sum would overflow its stack.
 _TERMS_PER_LINE = 64
-_WIDTH = 99
+_WIDTH = 95  # + 4 of indentation inside `def step`
 
 # builtin sum() of floats adds left to right up to 3.11; from 3.12 it compensates rounding.
 # The generated code must add exactly as the engine's Σ and dot nodes do.
@@ -218,8 +218,9 @@ def _wrap(head: str, terms: list[str], sep: str, opening: str, closing: str) -> 
     lines, line = [], head + opening + terms[0]
     indent = " " * (len(head) + len(opening))
     glue, lead = (sep, "") if sep != " + " else (" + ", "+ ")
-    for t in terms[1:]:
-        if len(line) + len(glue) + len(t) > _WIDTH:
+    for k, t in enumerate(terms[1:], 2):
+        tail = len(closing) if k == len(terms) else 0
+        if len(line) + len(glue) + len(t) + tail > _WIDTH:
             lines.append(line + glue.rstrip() if not lead else line)
             line = indent + lead + t
         else:
@@ -501,18 +502,19 @@ class _Generator:
     def _header(self, leaves: list[Value]) -> list[str]:
         C = self.C
         code = [
-            f"# The forward and backward pass of {C}, compiled by microgrid.compile from a",
-            f"# graph of {len(self.order):,} nodes.  Names come from the nodes' labels: z2_1 is",
-            f"# z^2_1, δ2_1 = ∂{C}/∂z^2_1, d{C}_dw2_11 = ∂{C}/∂w^2_{{11}}; a repeated label gets a",
-            "# suffix (z2_1__2).  In an MLP the backward lines instance the four equations",
-            "# of docs/backprop.md: BP1 δ^L at the output (§5),",
-            "# BP2 δ^l = ((w^{l+1})ᵀ δ^{l+1}) ⊙ σ'(z^l) (§6), BP3 ∂C/∂b^l_j = δ^l_j and",
-            "# BP4 ∂C/∂w^l_jk = a^{l-1}_k δ^l_j (§7), summed over the examples in the graph.",
+            f"# The forward and backward pass of {C} ({len(self.order):,} nodes), compiled by",
+            "# microgrid.compile.  Names come from the nodes' labels: z2_1 is z^2_1,",
+            f"# δ2_1 = ∂{C}/∂z^2_1, d{C}_dw2_11 = ∂{C}/∂w^2_{{11}}; a label met again gets a",
+            "# suffix (z2_1__2).  In an MLP the backward lines instance the equations of",
+            "# docs/backprop.md: BP1 δ^L at the output (§5), BP2 δ^l = ((w^{l+1})ᵀ δ^{l+1}) ⊙",
+            "# σ'(z^l) (§6), BP3 ∂C/∂b^l_j = δ^l_j and BP4 ∂C/∂w^l_jk = a^{l-1}_k δ^l_j (§7),",
+            "# each summed over the examples in the graph.",
             "def step(leaves):",
         ]
         if leaves:
             names = [self.value[n] for n in leaves]
-            unpack = _wrap("", names, ", ", "(", ",) = [leaf.data for leaf in leaves]")
+            comma = "," if len(names) == 1 else ""
+            unpack = _wrap("", names, ", ", "(", comma + ") = [leaf.data for leaf in leaves]")
             code += ["    " + s for s in unpack]
         return code
 
@@ -591,7 +593,7 @@ class _Generator:
             grads.append(self.grad[leaf])
             code += _assign(self.grad[leaf], incoming.pop(leaf), self._mark(leaf, last))
         if grads:
-            code += _wrap("grads = ", grads, ", ", "(", ",)")
+            code += _wrap("grads = ", grads, ", ", "(", ",)" if len(grads) == 1 else ")")
             code += [
                 "# every gradient finite, or the interpreter redoes this step (and raises)",
                 f"if not isfinite({C} + sum(grads)):",
