@@ -37,10 +37,10 @@ from .notation import parse_label
 __all__ = ["compile", "CompiledStep", "MAX_NODES"]
 
 #: The largest graph `compile` accepts (W1's has ≈ 7,900 nodes).  The generated function has
-#: about two lines per interior node, and CPython needs ≈ 1.5 s and ≈ 300 MB to compile one
-#: of 40,000 interior nodes; past this size that would grow to many seconds and gigabytes
-#: before the first step, so `compile` refuses at once and ``backward()`` remains the way.
-MAX_NODES = 100_000
+#: one to two lines per node, and CPython takes ≈ 3–10 s and ≈ 300–800 MB to compile a
+#: function of 100,000 nodes; `compile` refuses a bigger graph than this at once (before
+#: generating anything), and ``backward()`` remains the way for it.
+MAX_NODES = 50_000
 
 # A sum with more terms than this is split over several statements: CPython's compiler
 # recurses once per `+` of an expression, and a 10⁵-term sum would overflow its stack.
