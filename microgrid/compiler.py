@@ -28,7 +28,7 @@ import math
 import re
 import sys
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from .engine import Const, Value, dot, topological
 from .engine import sum as value_sum
@@ -77,7 +77,9 @@ _GLOBALS = {
     "σ": σ,
     "softplus": softplus,
 }
-_RESERVED = {*_GLOBALS, "step", "leaves", "leaf", "grads", "g", "sum", "abs", "zip", "float"}
+_RESERVED = {
+    *_GLOBALS, "step", "leaves", "leaf", "grads", "g", "kept", "node", "v", "sum", "abs", "zip",
+}
 
 
 # ------------------------------------------------------------------ the ops
@@ -245,19 +247,22 @@ class CompiledStep:
         root: the node that was compiled.
     """
 
-    __slots__ = ("source", "leaves", "root", "_fn", "_order", "_pow", "_lines", "__weakref__")
+    __slots__ = (
+        "source", "leaves", "root", "keep", "_fn", "_order", "_pow", "_lines", "__weakref__"
+    )
 
     def __init__(self, root: Value, order: list[Value], leaves: list[Value], source: str,
-                 pow_n: dict[Value, float], lines: dict[Value, tuple[int, str]]) -> None:
+                 pow_n: dict[Value, float], lines: dict[Value, tuple[int, str]],
+                 keep: tuple[Value, ...]) -> None:
         self.root, self._order, self.leaves, self.source = root, order, tuple(leaves), source
-        self._pow, self._lines = pow_n, lines
+        self._pow, self._lines, self.keep = pow_n, lines, keep
         namespace = dict(_GLOBALS)
         exec(builtins.compile(source, "<microgrid.compile>", "exec"), namespace)  # noqa: S102
-        self._fn: Callable[[tuple[Value, ...]], float] = namespace["step"]
+        self._fn: Callable[..., float] = namespace["step"]
 
     def __call__(self) -> float:
         try:
-            return self._fn(self.leaves)
+            return self._fn(self.leaves, self.keep)
         except (ArithmeticError, ValueError, TypeError):
             # A domain error, an overflow or a non-finite number: let the interpreter itself
             # redo this step, so the replay raises (or returns) exactly what it would.
@@ -294,6 +299,8 @@ class CompiledStep:
                 new.label = node.label
             copy[node] = new
         top = copy[self.root]
+        for node in self.keep:
+            node.data = copy[node].data
         top.backward()
         for node in self._order:
             new = copy[node]
@@ -391,7 +398,9 @@ def _count_nodes(root: Value, limit: int) -> int:
     return len(seen)
 
 
-def compile(root: Value, *, max_nodes: int = MAX_NODES) -> CompiledStep:  # noqa: A001
+def compile(  # noqa: A001
+    root: Value, *, keep: Iterable[Value] = (), max_nodes: int = MAX_NODES
+) -> CompiledStep:
     """Compile the graph that produced ``root`` into a replayable step.
 
     ``step = compile(loss)``; then ``step()`` recomputes every node from the leaves' current
@@ -404,8 +413,11 @@ def compile(root: Value, *, max_nodes: int = MAX_NODES) -> CompiledStep:  # noqa
     (call ``step.sync()`` to write the current pass into them).  A domain error during a step
     (log of x ≤ 0, division by zero, overflow…) raises what the interpreter raises.
 
-    Raises ValueError for a graph of more than ``max_nodes`` nodes or an op the compiler does
-    not know, TypeError if ``root`` is not a Value.
+    ``keep``: nodes of the graph whose ``.data`` every step also writes (e.g. the network's
+    outputs, to count correct predictions without a second forward pass).
+
+    Raises ValueError for a graph of more than ``max_nodes`` nodes, an op the compiler does
+    not know or a ``keep`` node outside the graph; TypeError if ``root`` is not a Value.
     """
     if not isinstance(root, Value):
         raise TypeError(
@@ -418,12 +430,12 @@ def compile(root: Value, *, max_nodes: int = MAX_NODES) -> CompiledStep:  # noqa
             "that large takes too long and too much memory to compile.  Use root.backward() "
             "for it (or pass a larger max_nodes= if you can wait)."
         )
-    return _Generator(root).build()
+    return _Generator(root, tuple(keep)).build()
 
 
 class _Generator:
-    def __init__(self, root: Value) -> None:
-        self.root = root
+    def __init__(self, root: Value, keep: tuple[Value, ...]) -> None:
+        self.root, self.keep = root, keep
         self.order = topological(root)
         self.names = _Names()
         self.value: dict[Value, str] = {}  # node → its value as code: a name or a literal
@@ -466,6 +478,9 @@ class _Generator:
             if parsed and parsed[0] in "zawb":
                 self.layers[node] = (parsed[0], parsed[1])
         self.C = self.value[root]
+        for node in self.keep:
+            if node not in self.value:
+                raise ValueError(f"compile(): keep= holds {node!r}, which is not in the graph")
         needs = self._needs_grad(order)
         for node in order:
             if needs.get(node) and node not in self.grad:
@@ -487,7 +502,7 @@ class _Generator:
         code.append(f"        raise ValueError('the root {self.C} is not finite')")
         code += ["    " + s for s in self._backward(needs, leaves)]
         source = "\n".join(code) + "\n"
-        return CompiledStep(root, order, leaves, source, self.pow_n, self.lines)
+        return CompiledStep(root, order, leaves, source, self.pow_n, self.lines, self.keep)
 
     def _needs_grad(self, order: list[Value]) -> dict[Value, bool]:
         """A node needs a gradient if a leaf that gets one lies beneath it (Consts don't)."""
@@ -509,7 +524,7 @@ class _Generator:
             "# docs/backprop.md: BP1 δ^L at the output (§5), BP2 δ^l = ((w^{l+1})ᵀ δ^{l+1}) ⊙",
             "# σ'(z^l) (§6), BP3 ∂C/∂b^l_j = δ^l_j and BP4 ∂C/∂w^l_jk = a^{l-1}_k δ^l_j (§7),",
             "# each summed over the examples in the graph.",
-            "def step(leaves):",
+            "def step(leaves, kept):",
         ]
         if leaves:
             names = [self.value[n] for n in leaves]
@@ -601,6 +616,11 @@ class _Generator:
                 "for leaf, g in zip(leaves, grads):",
                 "    leaf.grad += g",
             ]
+        if self.keep:
+            kept = [self.value[n] for n in self.keep]
+            code += _wrap("for node, v in zip(kept, ", kept, ", ", "(", ",)):" if len(kept) == 1
+                          else ")):")
+            code.append("    node.data = v")
         code.append(f"return {C}")
         return code
 

@@ -310,6 +310,19 @@ def test_a_leaf_root_and_a_root_of_constants():
     assert microgrid.compile(c)() == 6.0
 
 
+def test_keep_writes_the_outputs_each_step():
+    model = MLP(2, [3, 1], activation="tanh", output_activation="linear", seed=2)
+    xs = [[0.5, -1.0], [1.0, 0.25]]
+    outs = [model(x) for x in xs]
+    step = microgrid.compile(microgrid.sum([o * o for o in outs]), keep=outs)
+    for p in model.parameters():
+        p.data += 0.1
+    step()
+    assert [o.data for o in outs] == [model(x).data for x in xs]
+    with pytest.raises(ValueError, match="not in the graph"):
+        microgrid.compile(outs[0], keep=[outs[1]])
+
+
 # ------------------------------------------------------------------ errors, as the interpreter
 def _error_of(build, data):
     leaves = [Value(d) for d in data]
@@ -490,7 +503,7 @@ def test_names_are_valid_unique_identifiers():
     out = (a * b + c * d + e * f).tanh() + (a - 1.0).exp()
     step = microgrid.compile(out)
     assert step() == out.data
-    head = step.source.split("= [leaf.data", 1)[0].split("def step(leaves):", 1)[1]
+    head = step.source.split("= [leaf.data", 1)[0].split("def step(leaves, kept):", 1)[1]
     names = [n.strip(" (),\n") for n in head.split(",") if n.strip(" (),\n")]
     assert len(names) == len(set(names)) == 6
     assert all(n.isidentifier() for n in names)
