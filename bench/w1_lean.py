@@ -58,6 +58,7 @@ def measure(rounds: int, call_seconds: float) -> dict:
         "reps": reps,
         "tracked_objects": tracked,
         "compile_seconds": compiled.compile_seconds,
+        "compile_wall_seconds": compiled.compile_wall_seconds,
         "torch_loaded": "torch" in sys.modules,
     }
 

@@ -23,6 +23,7 @@ the two formulas of σ) are re-evaluated on every call.
 from __future__ import annotations
 
 import builtins
+import functools
 import keyword
 import math
 import re
@@ -139,15 +140,25 @@ def _exponent(node: Value) -> float:
 
 
 # ------------------------------------------------------------------ names
+@functools.lru_cache(maxsize=4096)
+def _parsed(label: str) -> tuple[str, int, tuple[int, ...]] | None:
+    return parse_label(label) if label else None
+
+
 def _base_name(node: Value, fallback: str) -> str:
-    """A Python identifier for a node, from its label: w^2_{13} → w2_13, z^3_1 → z3_1."""
-    parsed = parse_label(node.label) if node.label else None
+    return _label_name(node.label, fallback)
+
+
+@functools.lru_cache(maxsize=4096)
+def _label_name(label: str, fallback: str) -> str:
+    """A Python identifier from a label: w^2_{13} → w2_13, z^3_1 → z3_1."""
+    parsed = _parsed(label)
     if parsed is not None:
         symbol, layer, idx = parsed
         sep = "" if all(i < 10 for i in idx) else "_"
         name = f"{symbol}{layer}_{sep.join(map(str, idx))}"
     else:
-        name = re.sub(r"\W+", "_", unicodedata.normalize("NFKC", node.label)).strip("_")
+        name = re.sub(r"\W+", "_", unicodedata.normalize("NFKC", label)).strip("_")
     name = unicodedata.normalize("NFKC", name)
     if not name or not name.isidentifier():
         name = f"v_{name}" if name and f"v_{name}".isidentifier() else fallback
@@ -376,7 +387,7 @@ def _reading_order(leaves: list[Value]) -> Callable[[Value], tuple]:
     rank = {"a": 0, "x": 0, "w": 1, "b": 2}
 
     def key(leaf: Value) -> tuple:
-        parsed = parse_label(leaf.label) if leaf.label else None
+        parsed = _parsed(leaf.label)
         if parsed and parsed[0] in rank:
             symbol, layer, idx = parsed
             return (0, layer, rank[symbol], idx, position[leaf])
@@ -474,7 +485,7 @@ class _Generator:
                 fallback = "x" if not node.parents else _OP_NAMES.get(node.op, "pow")
                 base = _base_name(node, fallback) if node.label else fallback
                 self.value[node] = self.names.new(base, numbered=not node.label)
-            parsed = parse_label(node.label) if node.label else None
+            parsed = _parsed(node.label)
             if parsed and parsed[0] in "zawb":
                 self.layers[node] = (parsed[0], parsed[1])
         self.C = self.value[root]
