@@ -310,9 +310,9 @@ class CompiledStep:
                 new.label = node.label
             copy[node] = new
         top = copy[self.root]
+        top.backward()
         for node in self.keep:
             node.data = copy[node].data
-        top.backward()
         for node in self._order:
             new = copy[node]
             if not node.parents:
