@@ -608,7 +608,10 @@ class _Generator:
             if not needs[node]:
                 continue
             if node is not root:
-                code += _assign(self.grad[node], incoming.pop(node), self._mark(node, last))
+                lines = _assign(self.grad[node], incoming.pop(node), self._mark(node, last))
+                if node.op == "ReLU":
+                    lines = self._dead_relu(node, lines)
+                code += lines
             for p, term in self._contributions(node, needs):
                 incoming.setdefault(p, []).append(term)
         grads = []
@@ -634,6 +637,25 @@ class _Generator:
             code.append("    node.data = v")
         code.append(f"return {C}")
         return code
+
+    def _dead_relu(self, node: Value, lines: list[str]) -> list[str]:
+        """∂C/∂a of a = relu(z) is needed only when z > 0: a dead ReLU passes 0·(∂C/∂a) = 0
+        back to z whatever ∂C/∂a is, so its sum is skipped (often half a hidden layer's
+        BP2 work)."""
+        z, g = self.value[node.parents[0]], self.grad[node]
+        body = [s for s in lines if not s.startswith("#")]
+        if len(body) == 1:
+            comment = ""
+            if "  # " in body[0]:
+                body[0], comment = body[0].split("  # ", 1)
+                comment = "  # " + comment
+            return [f"{body[0]} if {z} > 0.0 else 0.0{comment}"]
+        return [
+            *[s for s in lines if s.startswith("#")],
+            f"{g} = 0.0  # a dead ReLU (z ≤ 0) passes nothing back",
+            f"if {z} > 0.0:",
+            *["    " + s for s in body],
+        ]
 
     def _mark(self, node: Value, last: int | None) -> str:
         """The equation a line instances, for the nodes of an MLP."""

@@ -513,6 +513,22 @@ def test_names_are_valid_unique_identifiers():
     assert all(n.isidentifier() for n in names)
 
 
+@pytest.mark.parametrize("uses", [3, 100])  # ∂C/∂a as one line, and as a long block
+def test_a_relu_that_dies_or_wakes_passes_the_right_gradient(uses):
+    x = Value(1.0, "x")
+    a = (x * 2.0 - 1.0).relu()
+    out = microgrid.sum([a * float(k) + x for k in range(uses)])
+    step = microgrid.compile(out)
+    for new in (-1.0, 0.5, 0.0, 2.0, 0.25):  # dead, alive, at the kink (relu'(0) = 0), …
+        x.data, x.grad = new, 0.0
+        got = step()
+        x2 = Value(new)
+        a2 = (x2 * 2.0 - 1.0).relu()
+        want = microgrid.sum([a2 * float(k) + x2 for k in range(uses)])
+        want.backward()
+        assert close(got, want.data) and close(x.grad, x2.grad), new
+
+
 # ------------------------------------------------------------------ big graphs
 def test_a_million_node_chain_is_refused_at_once():
     # The refusal counts nodes only up to the limit: no code is generated for such a graph.
