@@ -10,29 +10,32 @@ cd "$(dirname "$0")"
 PY=${PYTHON:-python3}
 VENV=.venv
 
-ensure_dot() {
-  command -v dot >/dev/null 2>&1 && return 0
+# ensure PROGRAM PACKAGE WHAT HINT...: install Debian's PACKAGE with apt-get when PROGRAM is
+# missing and we are root; otherwise print HINT lines (what the user can do).
+ensure() {
+  local program=$1 package=$2 what=$3
+  shift 3
+  command -v "$program" >/dev/null 2>&1 && return 0
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "dev.sh: installing Graphviz (the dot program) with apt-get ..."
+    echo "dev.sh: installing $what with apt-get ..."
     apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null
   else
-    echo "dev.sh: Graphviz's 'dot' program is missing: drawings are kept as DOT source only." >&2
-    echo "        Debian/Ubuntu: sudo apt-get install graphviz | macOS: brew install graphviz" >&2
-    echo "        conda: conda install -c conda-forge graphviz" >&2
+    printf 'dev.sh: %s\n' "$@" >&2
   fi
 }
 
+ensure_dot() {
+  ensure dot graphviz "Graphviz (the dot program)" \
+    "Graphviz's 'dot' program is missing: drawings are kept as DOT source only." \
+    "Debian/Ubuntu: sudo apt-get install graphviz | macOS: brew install graphviz" \
+    "conda: conda install -c conda-forge graphviz"
+}
+
 ensure_chromium() {  # the browser tests drive the system's Chromium through Playwright
-  command -v chromium >/dev/null 2>&1 && return 0
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "dev.sh: installing Chromium (for the explorer's browser tests) with apt-get ..."
-    apt-get update -qq >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
-  else
-    echo "dev.sh: 'chromium' is missing: the explorer's browser tests will be skipped" >&2
-    echo "        (and fail under CI). Debian/Ubuntu: sudo apt-get install chromium" >&2
-  fi
+  ensure chromium chromium "Chromium (for the explorer's browser tests)" \
+    "'chromium' is missing: the browser tests will be skipped (and fail under CI)." \
+    "Debian/Ubuntu: sudo apt-get install chromium"
 }
 
 ensure_venv() {  # $1: the pip extras to install, e.g. "plot" or "test"

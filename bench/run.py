@@ -26,6 +26,10 @@ TARGET_W1_VS_MICROGRAD = 50.0
 TARGET_W1_VS_FLOOR = 3.0
 TARGET_W2_SECONDS = 3.0
 TARGET_W3_BYTES = 150.0
+# microgrid.compile's replay (issue 12): ≥ 250× micrograd, ≤ 0.5× the floor, compile ≤ 2 s
+TARGET_COMPILED_VS_MICROGRAD = 250.0
+TARGET_COMPILED_VS_FLOOR = 0.5
+TARGET_COMPILE_SECONDS = 2.0
 
 
 def mark(ok: bool) -> str:
@@ -73,6 +77,7 @@ def run_w1(rounds: int, call_seconds: float) -> tuple[str, list[str], dict]:
     base = med["microgrid"]
     order = [
         "microgrid",
+        "microgrid compiled",
         "micrograd",
         "micrograd, gc off",
         "PyTorch scalars",
@@ -88,6 +93,8 @@ def run_w1(rounds: int, call_seconds: float) -> tuple[str, list[str], dict]:
     text = (
         "### W1 — one SGD step, MLP 2-16-16-1 (ReLU, linear out), 100 two-moons points, "
         "hinge + L2\n\n"
+        "\"microgrid compiled\" builds the loss graph once and replays it with "
+        "`microgrid.compile` (zero grads + step() + SGD; the one-off compile is under Targets).  "
         f"Loss and all gradients equal across engines before timing (largest relative difference "
         f"{worst:.1e}).  Median time per step; ratio = time ÷ microgrid's time.  This process "
         f"has torch loaded and the garbage collector tracks {tracked:,} objects.\n\n"
@@ -105,6 +112,11 @@ def run_w1(rounds: int, call_seconds: float) -> tuple[str, list[str], dict]:
         f"W1 microgrid vs hand-written floor: {f:.2f}× the floor's time "
         f"(target ≤ {TARGET_W1_VS_FLOOR:g}×) {mark(f <= TARGET_W1_VS_FLOOR)}"
     )
+    if "microgrid compiled" in med:
+        c = engines["microgrid compiled"]
+        verdict += compiled_verdicts(
+            med, (c.compile_seconds, c.compile_wall_seconds), "", "hand-written floor"
+        )
     lean = run_w1_lean(rounds, call_seconds)
     if lean is not None:
         s = lean["seconds"]
@@ -113,6 +125,7 @@ def run_w1(rounds: int, call_seconds: float) -> tuple[str, list[str], dict]:
             [name, fmt_time(s[key]), f"{s[key] / s['microgrid']:.3g}×"]
             for name, key in (
                 ("microgrid", "microgrid"),
+                ("microgrid compiled", "microgrid compiled"),
                 ("micrograd", "micrograd"),
                 ("hand-written floor", "floor"),
             )
@@ -133,7 +146,37 @@ def run_w1(rounds: int, call_seconds: float) -> tuple[str, list[str], dict]:
             f"W1 microgrid vs hand-written floor, lean process: {r:.2f}× the floor's time "
             f"(target ≤ {TARGET_W1_VS_FLOOR:g}×) {mark(r <= TARGET_W1_VS_FLOOR)}"
         )
+        if "microgrid compiled" in s:
+            times = (lean["compile_seconds"], lean["compile_wall_seconds"])
+            verdict += compiled_verdicts(s, times, ", lean process", "floor")
     return text, verdict, med
+
+
+def compiled_verdicts(
+    sec: dict, compile_s: tuple[float, float], where: str, floor: str
+) -> list[str]:
+    """The targets of the compiled replay, from a {engine: seconds per step} dict and the
+    compile's (CPU, wall) seconds."""
+    t = sec["microgrid compiled"]
+    out = []
+    if "micrograd" in sec:
+        m = sec["micrograd"] / t
+        out.append(
+            f"W1 microgrid compiled vs micrograd (gc on){where}: {m:.0f}× faster "
+            f"(target ≥ {TARGET_COMPILED_VS_MICROGRAD:g}×) "
+            f"{mark(m >= TARGET_COMPILED_VS_MICROGRAD)}"
+        )
+    f = t / sec[floor]
+    out.append(
+        f"W1 microgrid compiled vs hand-written floor{where}: {f:.2f}× the floor's time "
+        f"(target ≤ {TARGET_COMPILED_VS_FLOOR:g}×) {mark(f <= TARGET_COMPILED_VS_FLOOR)}"
+    )
+    cpu, wall = compile_s
+    out.append(
+        f"W1 compile(loss){where}: {cpu:.2f} s of CPU time ({wall:.2f} s wall on the shared "
+        f"machine) (target ≤ {TARGET_COMPILE_SECONDS:g} s) {mark(cpu <= TARGET_COMPILE_SECONDS)}"
+    )
+    return out
 
 
 def run_w1_lean(rounds: int, call_seconds: float) -> dict | None:
@@ -200,15 +243,35 @@ def run_w2(sizes: list[int], max_rounds: int) -> tuple[str, list[str]]:
                     )
             per_step = w2_chain.nodes_per_step(engine, op)
             rows.append([engine, f"`{op}`", str(per_step), *cells])
+            if engine == "microgrid":
+                rows.append(["microgrid compiled", f"`{op}`", str(per_step),
+                             *compiled_w2_cells(op, sizes, max_rounds)])
     text = (
         "### W2 — deep chain, forward + backward\n\n"
         "N = Value objects created: micrograd makes a node of a plain-number operand, so its "
         "`y * c` and `y + 1.0` make 2 nodes per step; microgrid folds the number into the "
-        "operation (1 node per step), and PyTorch makes no tensor for it (1 tensor per step).  "
+        "operation (1 node per step).  \"microgrid compiled\" replays the chain with "
+        "`microgrid.compile` (built and compiled once, compile time in brackets); it refuses "
+        "a graph of more than `microgrid.compiler.MAX_NODES` nodes.  PyTorch does not make a "
+        "tensor for a plain number, so its chains have N steps and its time is per step.  "
         "Median of rounds; gradient ∂y/∂x checked against a float loop.\n\n"
         + table(["engine", "chain", "nodes/step", *[f"N = {n:,}" for n in sizes]], rows)
     )
     return text, verdict
+
+
+def compiled_w2_cells(op: str, sizes: list[int], rounds: int) -> list[str]:
+    cells = []
+    for n in sizes:
+        r = w2_chain.measure_compiled(op, n, rounds)
+        if r["status"] != "ok":
+            cells.append(r["status"])
+        else:
+            cells.append(
+                f"{fmt_time(r['total'])} ({r['total'] / n * 1e6:.2f} µs/node; "
+                f"compile {fmt_time(r['compile'])})"
+            )
+    return cells
 
 
 # ---------------------------------------------------------------------------------- W3
@@ -273,7 +336,8 @@ def run_w4(n: int, rounds: int) -> str:
         if r["status"] == "ok":
             rows.append([name, fmt_time(r["total"]), f"{r['total'] / base:.3g}×"])
         else:
-            rows.append([name, f"{r['status']} (after {fmt_time(r['once'])})", ""])
+            after = f" (after {fmt_time(r['once'])})" if "once" in r else ""
+            rows.append([name, f"{r['status']}{after}", ""])
     return (
         f"### W4 — wide: L = Σ w_i·x_i over {n:,} products, forward + backward\n\n"
         "∂L/∂w_i = x_i checked for every engine.  Median of interleaved rounds.\n\n"

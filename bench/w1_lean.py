@@ -1,4 +1,5 @@
-"""W1 for microgrid, micrograd and the floor, in a process that has not imported torch or numpy.
+"""W1 for microgrid (interpreted and compiled), micrograd and the floor, in a process that has
+not imported torch or numpy.
 
 Why a second process: microgrid's graph (≈ 7,000 nodes per step) lives long enough for the
 garbage collector to promote it, and every so often that triggers a full collection, whose
@@ -20,13 +21,18 @@ import time
 
 from .data import initial_weights, two_moons
 from .timing import interleaved
-from .w1_step import FloorEngine, Micrograd, Microgrid
+from .w1_step import FloorEngine, Micrograd, Microgrid, MicrogridCompiled
 
 
 def measure(rounds: int, call_seconds: float) -> dict:
     X, Y = two_moons()
     W, B = initial_weights()
-    engines = {"microgrid": Microgrid(W, B, X, Y), "floor": FloorEngine(W, B, X, Y)}
+    compiled = MicrogridCompiled(W, B, X, Y)
+    engines = {
+        "microgrid": Microgrid(W, B, X, Y),
+        "microgrid compiled": compiled,
+        "floor": FloorEngine(W, B, X, Y),
+    }
     try:
         engines["micrograd"] = Micrograd(W, B, X, Y)
     except ImportError:
@@ -51,6 +57,8 @@ def measure(rounds: int, call_seconds: float) -> dict:
         "seconds": {name: t / reps[name] for name, t in med.items()},
         "reps": reps,
         "tracked_objects": tracked,
+        "compile_seconds": compiled.compile_seconds,
+        "compile_wall_seconds": compiled.compile_wall_seconds,
         "torch_loaded": "torch" in sys.modules,
     }
 

@@ -90,6 +90,36 @@ def run_microgrid(op: str, nodes: int) -> tuple[float, float, float, float]:
     return t1 - t0, t2 - t1, g, clock.total
 
 
+def measure_compiled(op: str, nodes: int, rounds: int) -> dict:
+    """The chain built once and compiled (`microgrid.compile`), then replayed: the median
+    replay (forward + backward, gradients zeroed first) and the one-off compile time.  A
+    chain over `microgrid.compiler.MAX_NODES` is refused by compile; that is reported."""
+    from microgrid import Value, compile
+    from microgrid.compiler import MAX_NODES
+
+    steps = nodes // nodes_per_step("microgrid", op)
+    if nodes + 1 > MAX_NODES:
+        return {"status": f"refused (> {MAX_NODES:,} nodes)"}
+    x, y = build_chain(Value, op, steps)
+    t0 = time.perf_counter()
+    step = compile(y)
+    compile_s = time.perf_counter() - t0
+    times = []
+    for r in range(rounds):
+        x.grad = 0.0
+        gc.collect()
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+        if r == 0:
+            want = expected_grad(op, steps)
+            if not close(x.grad, want):
+                raise AssertionError(
+                    f"W2 compiled {op} N={nodes}: ∂y/∂x = {x.grad!r}, expected {want!r}"
+                )
+    return {"status": "ok", "total": statistics.median(times), "compile": compile_s}
+
+
 def run_micrograd(op: str, nodes: int) -> tuple[float, float | None, float | None]:
     """As `run_microgrid`; backward is None when it raised RecursionError."""
     from micrograd.engine import Value

@@ -6,6 +6,8 @@ engine before timing.  Variants:
     microgrid        mg.sum([w * x for w, x in zip(ws, xs)])   (n mul nodes, n Const leaves for
                                                                 the x_i, one n-ary Σ node)
     microgrid.dot    mg.dot(ws, xs)                            (one fused node)
+    microgrid compiled  the first graph built once, `microgrid.compile`d, replayed (refused
+                     over `microgrid.compiler.MAX_NODES`, as it is at n = 100,000)
     micrograd        sum(w * x for w, x in zip(ws, xs))        (builtin sum: a chain of n adds,
                                                                 so its backward recurses n deep)
     PyTorch scalars  torch.stack([w * x ...]).sum()            (0-dim tensors, one n-ary sum)
@@ -46,6 +48,24 @@ def engines(w0: list[float], xs: list[float]) -> dict[str, tuple]:
 
     out["microgrid (mul nodes + sum)"] = (mg_leaves, mg_products)
     out["microgrid.dot (fused)"] = (mg_leaves, mg_dot)
+
+    cws = mg_leaves()
+    try:
+        cstep = mg.compile(mg.sum([w * x for w, x in zip(cws, xs, strict=True)]))
+    except ValueError as e:  # over MAX_NODES: reported, not timed
+        out["microgrid compiled (mul nodes + sum)"] = (None, f"refused: {str(e).split(';')[0]}")
+    else:
+
+        def c_setup():
+            for w in cws:
+                w.grad = 0.0
+            return cws
+
+        def c_run(ws):
+            cstep()
+            return ws
+
+        out["microgrid compiled (mul nodes + sum)"] = (c_setup, c_run)
 
     try:
         from micrograd.engine import Value as MValue
@@ -97,6 +117,9 @@ def measure(n: int = 100_000, rounds: int = 5) -> dict[str, dict]:
     results: dict[str, dict] = {}
     fns, setups = {}, {}
     for name, (setup, run) in engines(w0, xs).items():
+        if setup is None:
+            results[name] = {"status": run}
+            continue
         leaves = setup()
         t0 = time.perf_counter()
         try:

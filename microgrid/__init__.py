@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .compiler import compile  # noqa: A004, F401 - microgrid.compile, kept out of __all__
 from .engine import Const, Value, dot, grad, no_grad, sum  # noqa: F401 - sum: not in __all__
 from .explore import Explorer, explore  # after this, microgrid.explore is the function
 from .gradient_check import GradcheckError, gradcheck
@@ -19,8 +20,8 @@ from .nn import MLP, Layer, Module, Neuron
 
 __version__ = "0.1.0"
 
-# What `import *` gives.  Left out on purpose: `sum` (it would shadow the builtin) and the
-# drawing functions (they need graphviz); both are still `from microgrid import sum, draw_dot`.
+# What `import *` gives.  Left out on purpose: `sum` and `compile` (they would shadow the
+# builtins) and the drawing functions (they need graphviz); all are still importable by name.
 __all__ = [
     "Value", "Const", "dot", "gradcheck", "GradcheckError",
     "Module", "Neuron", "Layer", "MLP", "no_grad", "grad", "explore", "Explorer",

@@ -391,7 +391,7 @@ def run_train(args: argparse.Namespace) -> int:
     progress = Progress(args.steps)
     try:
         history = fit(mlp, X, y, objective, opt, args.steps, batch_size=batch, seed=args.seed,
-                      on_step=progress.update)
+                      on_step=progress.update, compiled=args.compile)
     except TrainingError as e:
         raise CommandError(str(e)) from None
     if history.interrupted:
@@ -404,7 +404,10 @@ def run_train(args: argparse.Namespace) -> int:
     result = evaluate(mlp, X, y, objective)
     ms = 1000 * history.seconds / len(history)
     print(f"result    final model on all {len(X)} points: {result}")
-    print(f"time      {history.seconds:.1f} s ({ms:.0f} ms/step)")
+    how = ("compiled step" if history.compiled_steps == len(history) else
+           "graph rebuilt each step" if not history.compiled_steps else
+           f"compiled for {history.compiled_steps} steps, then rebuilt")
+    print(f"time      {history.seconds:.1f} s ({ms:.0f} ms/step, {how})")
     if args.save:  # first: whatever happens to the plot, the trained model is kept
         # what `predict` needs to name the class: the loss says how an output reads
         meta = {"trained_by": "microgrid train", "dataset": args.dataset, "loss": args.loss,
@@ -536,6 +539,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="optimizer steps (default: %(default)s)")
     train.add_argument("--batch-size", type=_positive_int, default=None, metavar="B",
                        help="points per step, drawn at random, at most --samples (default: all)")
+    train.add_argument("--no-compile", dest="compile", action="store_false",
+                       help="rebuild the graph every step instead of replaying it compiled "
+                            "(microgrid.compile; used only when every step takes all points)")
     train.add_argument("--seed", type=int, default=0,
                        help="seed of the data, the initial weights and the batches "
                             "(default: %(default)s)")

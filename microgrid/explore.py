@@ -59,7 +59,7 @@ def math_html(text: str) -> str:
     scripts: dict[str, str] = {}
 
     def flush() -> None:
-        if "^" in scripts and "_" in scripts:  # stacked, as the documents set w^l_jk
+        if "^" in scripts and "_" in scripts:  # stacked, as docs/backprop.md sets w^l_jk
             sup, sub = scripts["^"], scripts["_"]
             out.append(f'<span class="ss"><sup>{sup}</sup><sub>{sub}</sub></span>')
         elif scripts:

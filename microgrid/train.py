@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 from . import losses
 from .backprop import forward
+from .compiler import compile as compile_graph
 from .engine import Value, no_grad
 from .nn import MLP
 from .optim import Optimizer
@@ -122,6 +123,37 @@ def loss_and_gradients(mlp: MLP, X: Points, y: Labels, objective: Objective) -> 
     return loss.data, hits / len(y)
 
 
+class _CompiledBatch:
+    """The full batch's loss graph, built once and replayed by `microgrid.compile` each step:
+    the same zeroing, forward and backward pass as `loss_and_gradients`, without rebuilding."""
+
+    def __init__(self, mlp: MLP, outputs: list, labels: Labels, objective: Objective,
+                 step: Callable[[], float]) -> None:
+        self.mlp, self.outputs, self.labels = mlp, outputs, labels
+        self.objective, self.step = objective, step
+
+    @classmethod
+    def build(cls, mlp: MLP, X: Points, y: Labels, objective: Objective) -> _CompiledBatch | None:
+        outputs = [mlp(x) for x in X]
+        kept = [v for o in outputs for v in (o if isinstance(o, list) else [o])]
+        try:
+            step = compile_graph(objective.loss(outputs, y), keep=kept)
+        except (ValueError, ArithmeticError):  # too big to compile, or the loss refused
+            return None
+        return cls(mlp, outputs, list(y), objective, step)
+
+    def run(self) -> tuple[float, float] | None:
+        """(L, accuracy) like `loss_and_gradients`; None if the replay failed (no grad changed)."""
+        self.mlp.zero_grad()
+        try:
+            loss = self.step()  # the outputs' .data are this step's (keep=)
+        except (ValueError, ArithmeticError):
+            return None
+        classify = self.objective.classify
+        hits = sum(classify(output_numbers(o)) == c for o, c in zip(self.outputs, self.labels))
+        return loss, hits / len(self.labels)
+
+
 # ---------------------------------------------------------------------------- the loop
 @dataclass
 class History:
@@ -132,6 +164,7 @@ class History:
     accuracy: list[float] = field(default_factory=list)
     seconds: float = 0.0
     interrupted: bool = False  # stopped by Ctrl-C (KeyboardInterrupt) before the last step
+    compiled_steps: int = 0  # how many steps replayed the compiled graph (see `fit`)
 
     def __len__(self) -> int:
         return len(self.loss)
@@ -156,6 +189,7 @@ def fit(
     batch_size: int | None = None,
     seed: int | None = 0,
     on_step: Callable[[int, float, float], object] | None = None,
+    compiled: bool = True,
 ) -> History:
     """Train ``mlp`` on ``(X, y)`` for ``steps`` optimizer steps; return the `History`.
 
@@ -164,6 +198,12 @@ def fit(
     called after every step (a progress bar).  Ctrl-C stops training where it is and returns
     the steps done, with ``history.interrupted`` set; a step that fails raises
     `TrainingError` (the parameters keep the last good step's values).
+
+    With all points in every step (the default) and ``compiled=True``, the graph of the loss
+    is built once and replayed by `microgrid.compile` (the same numbers, several times
+    faster).  Mini-batches change the graph every step, so they use the interpreter, as does
+    a graph too big to compile; and a replay that fails (e.g. softmax's shift, frozen at
+    build time, overflowing) hands the rest of the training to the interpreter.
     """
     n = _check_data(mlp, X, y, objective)
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
@@ -176,11 +216,18 @@ def fit(
     history = History()
     start = time.perf_counter()
     step = 0
+    replay = _CompiledBatch.build(mlp, X, y, objective) if compiled and batch == n else None
     try:
         for step in range(1, steps + 1):
-            idx = order if batch == n else rng.sample(order, batch)
-            loss, accuracy = loss_and_gradients(mlp, [X[i] for i in idx], [y[i] for i in idx],
-                                                objective)
+            result = replay.run() if replay is not None else None
+            if result is None:  # no compiled step, or its replay failed: the interpreter
+                replay = None
+                idx = order if batch == n else rng.sample(order, batch)
+                result = loss_and_gradients(mlp, [X[i] for i in idx], [y[i] for i in idx],
+                                            objective)
+            else:
+                history.compiled_steps += 1
+            loss, accuracy = result
             optimizer.step()  # θ ← θ − η ∂L/∂θ (or Adam's version of it)
             history.loss.append(loss)
             history.accuracy.append(accuracy)

@@ -449,3 +449,16 @@ def test_the_progress_bar_is_drawn_when_there_is_room():
     term = Terminal()
     Progress(10, stream=term, columns=120).update(5, 0.5, 0.5)
     assert "[" + "█" * 15 + "·" * 15 + "] step  5/10" in term.text
+
+
+def test_train_replays_a_compiled_step_unless_told_not_to(capsys):
+    from microgrid import cli
+
+    finals = []
+    for extra, how in (([], "compiled step"), (["--no-compile"], "graph rebuilt each step"),
+                       (["--batch-size", "10"], "graph rebuilt each step")):
+        assert cli.main(["train", "--samples", "20", "--steps", "5", "--no-plot", *extra]) == 0
+        out = capsys.readouterr().out
+        assert f"ms/step, {how})" in out
+        finals.append(next(line for line in out.splitlines() if line.startswith("result")))
+    assert finals[0] == finals[1]  # compiled or rebuilt: the same final model

@@ -177,3 +177,17 @@ def test_a_chain_node_costs_at_most_150_bytes():
 def test_folded_backward_uses_no_per_node_tuples():
     y = Value(0.5) * 2.0
     assert type(y._ps) is Value and type(y._lg) is float and engine._NO_PARENTS == ()
+
+
+@pytest.mark.parametrize(("name", "f", "x0"), CASES, ids=IDS)
+def test_a_compiled_replay_bakes_the_folded_number_in(name, f, x0):
+    # the compiler reads the number through Value.operands: same value and gradient, bit for
+    # bit, on new data
+    x = Value(x0)
+    step = mg.compile(f(x))
+    x.data = x0 + 0.25
+    value = step()
+    fresh = Value(x0 + 0.25)
+    y = f(fresh)
+    y.backward()
+    assert value == y.data and x.grad == fresh.grad

@@ -290,3 +290,54 @@ def test_plot_without_matplotlib_says_how_to_install_it():
     assert p.returncode == 0, p.stderr
     assert "microgrid.plot needs matplotlib" in p.stdout
     assert "pip install 'microgrid[plot]'" in p.stdout
+
+
+# ---------------------------------------------------------------------------- compiled steps
+@pytest.mark.parametrize("name", ["hinge", "bce", "mse", "softmax"])
+def test_fit_compiled_follows_the_rebuilt_graph_step_by_step(name):
+    """The compiled replay is the same forward and backward pass: the same losses, accuracies
+    and final weights as rebuilding the graph every step."""
+    runs = []
+    for compiled in (True, False):
+        X, y, objective, mlp = moons_setup(name)
+        history = fit(mlp, X, y, objective, Adam(mlp.parameters(), lr=0.05), steps=15,
+                      compiled=compiled)
+        runs.append((history, [p.data for p in mlp.parameters()]))
+    (fast, w_fast), (slow, w_slow) = runs
+    assert fast.compiled_steps == 15 and slow.compiled_steps == 0
+    assert fast.accuracy == slow.accuracy
+    assert max(abs(a - b) for a, b in zip(fast.loss, slow.loss)) <= 1e-12
+    assert max(abs(a - b) for a, b in zip(w_fast, w_slow)) <= 1e-12
+
+
+def test_mini_batches_rebuild_the_graph_every_step():
+    X, y, objective, mlp = moons_setup()
+    history = fit(mlp, X, y, objective, SGD(mlp.parameters(), lr=0.1), steps=3, batch_size=5)
+    assert history.compiled_steps == 0
+
+
+def test_a_failed_replay_hands_the_rest_of_training_to_the_interpreter(monkeypatch):
+    import microgrid.train as train
+
+    real = train.compile_graph
+
+    def failing_from_step_3(root, **kw):
+        step, calls = real(root, **kw), []
+
+        def replay():
+            calls.append(1)
+            if len(calls) >= 3:
+                raise OverflowError("exp(800.0) overflows a float")
+            return step()
+
+        return replay
+
+    monkeypatch.setattr(train, "compile_graph", failing_from_step_3)
+    X, y, objective, mlp = moons_setup()
+    history = fit(mlp, X, y, objective, Adam(mlp.parameters(), lr=0.05), steps=6)
+    monkeypatch.setattr(train, "compile_graph", real)
+    X, y, objective, ref = moons_setup()
+    expected = fit(ref, X, y, objective, Adam(ref.parameters(), lr=0.05), steps=6,
+                   compiled=False)
+    assert history.compiled_steps == 2 and len(history) == 6
+    assert max(abs(a - b) for a, b in zip(history.loss, expected.loss)) <= 1e-12
