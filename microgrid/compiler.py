@@ -31,7 +31,7 @@ import sys
 import unicodedata
 from collections.abc import Callable, Iterable
 
-from .engine import Const, Value, dot, topological
+from .engine import Const, Value, dot, interior_order, topological
 from .engine import sum as value_sum
 from .notation import parse_label
 
@@ -356,32 +356,6 @@ class CompiledStep:
         return f"<compiled step of {self.root!r}: {n:,} nodes, {len(self.leaves):,} leaves>"
 
 
-def _backward_order(root: Value) -> list[Value]:
-    """The interior nodes in the order ``Value.backward`` processes them (children first).
-
-    The same depth-first walk as the engine's, so each gradient is accumulated in the same
-    order and a replay has the interpreter's bits (float addition is not associative)."""
-    order: list[Value] = []
-    visited: set[Value] = set()
-    emit_marker = object()
-    stack: list = [root] if root.parents else []
-    while stack:
-        node = stack.pop()
-        if node is emit_marker:
-            order.append(stack.pop())
-            continue
-        if node in visited:
-            continue
-        visited.add(node)
-        stack.append(node)
-        stack.append(emit_marker)
-        for p in node.parents:
-            if p.parents and p not in visited:
-                stack.append(p)
-    order.reverse()
-    return order
-
-
 def _reading_order(leaves: list[Value]) -> Callable[[Value], tuple]:
     """Sort key for the leaves: inputs a^1 first, then layer by layer w before b, by index;
     leaves without such a label after them, in the order the graph meets them."""
@@ -612,7 +586,7 @@ class _Generator:
         last = max(zs) if zs else None
         if needs[root]:
             code.append(f"{self.grad[root]} = 1.0")
-        for node in _backward_order(root):
+        for node in reversed(interior_order(root)):  # Value.backward's order
             if not needs[node]:
                 continue
             if node is not root:

@@ -25,7 +25,8 @@ from contextvars import ContextVar
 from operator import mul
 
 __all__ = [
-    "Value", "Const", "sum", "dot", "check_real", "reachable", "topological", "weighted_input",
+    "Value", "Const", "sum", "dot", "check_real", "reachable", "topological", "interior_order",
+    "weighted_input",
     "no_grad", "grad", "RemovableHandle",
 ]
 
@@ -356,7 +357,7 @@ class Value:
         # Pass 1: order the interior nodes so each comes after every node it feeds
         # (depth-first post-order with an explicit stack, so no recursion), resetting their
         # grads on the way.  Leaves need no place in the order: they only receive.
-        order = _interior_order(self, reset=True)
+        order = interior_order(self, reset=True)
         self.grad += grad
 
         # Pass 2: the chain rule, from the root down: parent.grad += ∂node/∂parent · node.grad.
@@ -541,7 +542,7 @@ def _run_hooks(node: Value, g: object, create_graph: bool) -> object:
     return g
 
 
-def _interior_order(root: Value, reset: bool = False) -> list[Value]:
+def interior_order(root: Value, reset: bool = False) -> list[Value]:
     """The interior nodes ``root`` depends on, each after every node it feeds: a depth-first
     post-order with an explicit stack (no recursion).  Leaves need no place in the order: they
     only receive.  ``reset`` sets each one's grad to 0.0 on the way (`Value.backward`)."""
@@ -580,7 +581,7 @@ def _chain_rule(
 
     Gradients are complete when a node's turn comes (every node it feeds came before it); a
     leaf's only when all interior nodes are done, so leaves' hooks run last."""
-    order = _interior_order(root)
+    order = interior_order(root)
     grads: dict[Value, object] = {root: seed}
     leaves: dict[Value, None] = {} if root.parents else {root: None}  # an ordered set
     for node in reversed(order):
