@@ -23,7 +23,8 @@ from . import no_grad_eval, w1_step, w2_chain, w3_memory, w4_wide
 from .timing import interleaved, machine, without_gc
 
 TARGET_W1_VS_MICROGRAD = 50.0
-TARGET_W1_VS_FLOOR = 3.0
+TARGET_W1_VS_FLOOR = 3.0  # torch imported (its objects make the garbage collector slower)
+TARGET_W1_VS_FLOOR_LEAN = 2.5  # a process without torch (issue 12)
 TARGET_W2_SECONDS = 3.0
 TARGET_W3_BYTES = 150.0
 # microgrid.compile's replay (issue 12): ≥ 250× micrograd, ≤ 0.5× the floor, compile ≤ 2 s
@@ -144,7 +145,7 @@ def run_w1(rounds: int, call_seconds: float) -> tuple[str, list[str], dict]:
             )
         verdict.append(
             f"W1 microgrid vs hand-written floor, lean process: {r:.2f}× the floor's time "
-            f"(target ≤ {TARGET_W1_VS_FLOOR:g}×) {mark(r <= TARGET_W1_VS_FLOOR)}"
+            f"(target ≤ {TARGET_W1_VS_FLOOR_LEAN:g}×) {mark(r <= TARGET_W1_VS_FLOOR_LEAN)}"
         )
         if "microgrid compiled" in s:
             times = (lean["compile_seconds"], lean["compile_wall_seconds"])
