@@ -9,6 +9,7 @@ oracles check the numbers themselves: PyTorch float64 for every op, the closed f
 from __future__ import annotations
 
 import math
+import operator
 import random
 
 import pytest
@@ -39,6 +40,11 @@ def close(a: float, b: float, rel: float = REL) -> bool:
 UNARY = ["neg", "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "abs", "softplus"]
 POWERS = [2.0, 3.0, 0.0, 1.0, -1.0, -2.0, 0.5, 1.5, 2.5]
 BINARY = ["+", "-", "*", "/", "**"]
+# each binary op as a function of its two operands (Values or plain numbers)
+BINARY_OPS = {
+    "+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv,
+    "**": operator.pow,
+}
 NARY = ["sum", "dot", "dot+"]
 
 numbers = st.floats(-3.0, 3.0, allow_nan=False).map(lambda v: round(v, 3))
@@ -64,13 +70,7 @@ def run_recipe(data: list[float], recipe: list[tuple]) -> tuple[list[Value], Val
         elif op == "pow":
             out = a**n
         elif op in BINARY:
-            f = {
-                "+": lambda x, y: x + y,
-                "-": lambda x, y: x - y,
-                "*": lambda x, y: x * y,
-                "/": lambda x, y: x / y,
-                "**": lambda x, y: x**y,
-            }[op]
+            f = BINARY_OPS[op]
             if form == 1:
                 out = f(a, c)
             elif form == 2:
@@ -210,13 +210,7 @@ def test_power_with_a_number_exponent(n, x0, x1):
 @pytest.mark.parametrize("op", ["+", "-", "*", "/", "**"])
 @pytest.mark.parametrize("form", ["node-node", "node-number", "number-node", "same-node"])
 def test_each_binary_op(op, form):
-    f = {
-        "+": lambda a, b: a + b,
-        "-": lambda a, b: a - b,
-        "*": lambda a, b: a * b,
-        "/": lambda a, b: a / b,
-        "**": lambda a, b: a**b,
-    }[op]
+    f = BINARY_OPS[op]
     a, b = Value(1.3, "a"), Value(0.6, "b")
     if form == "node-node":
         args = (a, b)
