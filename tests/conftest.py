@@ -6,7 +6,8 @@
   (exploration), still no deadline and no too-slow health check, so a loaded machine never
   fails a test for being slow.  ``pytest -m slow`` runs the long property tests (thousands of
   examples), ``--hypothesis-profile=ci`` reproduces CI's examples locally.
-* Skips: a test may skip for a user whose machine lacks something optional (Graphviz's `dot`).
+* Skips: a test may skip for a user whose machine lacks something optional (Graphviz's `dot`,
+  a `chromium` for the `browser` fixture below).
   In CI everything is installed, so a skip can only hide a broken set-up: with ``CI`` set every
   skip is reported as a failure naming its reason.
 """
@@ -14,6 +15,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -58,3 +60,20 @@ def pytest_runtest_makereport(item, call):
 def pytest_make_collect_report(collector):
     outcome = yield
     _fail_if_skipped(outcome.get_result(), "collection")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """The system's Chromium (Debian's `chromium`), driven by Playwright: Playwright's own
+    browser download is not needed.  Without one on PATH the test is skipped with the install
+    hint, which CI reports as a failure (above)."""
+    path = shutil.which("chromium")
+    if path is None:
+        pytest.skip("the browser tests need Chromium: apt-get install chromium "
+                    "(./dev.sh test installs it when run as root)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=path, args=["--no-sandbox"])
+        yield b
+        b.close()

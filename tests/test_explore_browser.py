@@ -10,12 +10,9 @@ Without a `chromium` on PATH these tests are skipped with an install hint, excep
 
 from __future__ import annotations
 
-import os
-import shutil
 import xml.etree.ElementTree as ET
 
 import pytest
-from playwright.sync_api import sync_playwright
 
 from microgrid import MLP, Const, draw_dot
 from microgrid.cli import DEMO_SEED, DEMO_SIZES, DEMO_X, DEMO_Y
@@ -23,25 +20,11 @@ from microgrid.engine import topological
 from microgrid.explore import explore
 from microgrid.losses import quadratic
 
-CHROMIUM = shutil.which("chromium")
-HINT = "apt-get install chromium (./dev.sh test installs it when run as root)"
 SVG = "{http://www.w3.org/2000/svg}"
 
 
 def num(x: float) -> str:  # a number as draw_dot prints it
     return f"{x:.4g}".replace("-", "−")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if CHROMIUM is None:
-        if os.environ.get("CI"):
-            pytest.fail(f"the explorer's browser tests need Chromium, and CI skips none: {HINT}")
-        pytest.skip(f"the explorer's browser tests need Chromium: {HINT}")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield b
-        b.close()
 
 
 class Opened:

@@ -6,12 +6,10 @@ the Graphviz `dot` program, and one hides `dot` to check the install instruction
 
 import math
 import re
-import shutil
 from pathlib import Path
 
 import graphviz
 import pytest
-from playwright.sync_api import sync_playwright
 
 import microgrid as mg
 from microgrid import notation
@@ -645,21 +643,18 @@ GAPS_BEFORE_EQUALS = """() => {
 }"""
 
 
-def test_in_chromium_the_spaces_show_and_neurons_stand_in_order():
+def test_in_chromium_the_spaces_show_and_neurons_stand_in_order(browser):
     g = draw_dot(cost_graph([2, 3, 1]))
     _, names = layout(g)
     z2 = sorted((n[2], k) for k, n in names.items() if n[:2] == ("z", 2))
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=shutil.which("chromium"),
-                                    args=["--no-sandbox"])
-        try:
-            page = browser.new_page()
-            page.set_content(f"<!doctype html><body>{g.pipe(format='svg').decode()}</body>")
-            gaps = page.evaluate(GAPS_BEFORE_EQUALS)
-            tops = [page.locator("g.node", has=page.locator(f"title:text-is('{k}')"))
-                    .bounding_box()["y"] for _, k in z2]
-        finally:
-            browser.close()
+    page = browser.new_page()
+    try:
+        page.set_content(f"<!doctype html><body>{g.pipe(format='svg').decode()}</body>")
+        gaps = page.evaluate(GAPS_BEFORE_EQUALS)
+        tops = [page.locator("g.node", has=page.locator(f"title:text-is('{k}')"))
+                .bounding_box()["y"] for _, k in z2]
+    finally:
+        page.close()
     # a space of 14 px Times is ~3.5 px wide; a dropped one leaves the "=" touching the "1"
     assert len(gaps) == 4 and all(gap > 2.5 for gap in gaps)  # δ^2_1..3, δ^3_1
     assert tops == sorted(tops) and len(tops) == 3  # z^2_1 above z^2_2 above z^2_3
