@@ -31,8 +31,7 @@ import sys
 import unicodedata
 from collections.abc import Callable, Iterable
 
-from .engine import Const, Value, dot, interior_order, topological
-from .engine import sum as value_sum
+from .engine import Const, Value, apply, interior_order, topological
 from .notation import parse_label
 
 __all__ = ["compile", "CompiledStep", "MAX_NODES"]
@@ -301,7 +300,7 @@ class CompiledStep:
             else:
                 try:
                     operands = [copy[p] if isinstance(p, Value) else p for p in node.operands]
-                    new = self._apply(node, operands)
+                    new = apply(node.op, operands)
                 except Exception as e:
                     line, name = self._lines.get(node, (0, "?"))
                     e.add_note(
@@ -323,33 +322,6 @@ class CompiledStep:
             elif not accumulate:
                 node.data, node.grad, node.local_grads = new.data, new.grad, new.local_grads
         return top.data
-
-    def _apply(self, node: Value, ps: list[Value | float]) -> Value:
-        op = node.op
-        if op in _BINARY:
-            a, b = ps
-            if op == "+":
-                return a + b
-            if op == "-":
-                return a - b
-            if op == "*":
-                return a * b
-            if op == "/":
-                return a / b
-            return a**b
-        if op in _UNARY:
-            (a,) = ps
-            method = {"neg": Value.__neg__, "σ": Value.sigmoid, "ReLU": Value.relu}.get(op)
-            return method(a) if method else getattr(a, op)()
-        if op == "Σ":
-            return value_sum(ps)
-        if op == "·":
-            n = len(ps) // 2
-            return dot(ps[:n], ps[n:])
-        if op == "·+":
-            n = len(ps) // 2
-            return dot(ps[:n], ps[n:-1], ps[-1])
-        return ps[0] ** self._pow[node]
 
     def __repr__(self) -> str:
         n = len(self._order)

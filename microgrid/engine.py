@@ -22,11 +22,11 @@ import numbers
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
-from operator import mul
+from operator import add, mul, pow, sub, truediv
 
 __all__ = [
     "Value", "Const", "sum", "dot", "check_real", "reachable", "topological", "interior_order",
-    "weighted_input",
+    "weighted_input", "apply",
     "no_grad", "grad", "RemovableHandle",
 ]
 
@@ -779,6 +779,37 @@ def grad(
         else:
             out.append(g.data if isinstance(g, Value) else g)
     return out
+
+
+# ---------------------------------------------------------------------- replaying an op
+_BINARY_OPS = {"+": add, "-": sub, "*": mul, "/": truediv, "**": pow}
+_UNARY_OPS = {
+    "neg": Value.__neg__, "exp": Value.exp, "log": Value.log, "sqrt": Value.sqrt,
+    "tanh": Value.tanh, "σ": Value.sigmoid, "ReLU": Value.relu, "abs": Value.abs,
+    "softplus": Value.softplus,
+}
+
+
+def apply(op: str, operands: Sequence[Value | float]) -> Value:
+    """The operation ``op`` (a node's ``.op``) on other operands (a node's ``.operands``, with
+    new Values in their places): the engine's own forward code, so the same numbers and the
+    same errors.  What replaying a recorded graph needs (compile's interpreter fallback,
+    explore's finite differences)."""
+    if op in _BINARY_OPS:
+        a, b = operands
+        return _BINARY_OPS[op](a, b)
+    if op in _UNARY_OPS:
+        (a,) = operands
+        return _UNARY_OPS[op](a)
+    if op == "Σ":
+        return sum(operands)
+    if op in ("·", "·+"):
+        n = len(operands) // 2
+        return dot(operands[:n], operands[n : 2 * n], operands[-1] if op == "·+" else None)
+    if op.startswith("**"):  # x ** n: the op text holds n exactly ("**2", "**0.3333333333333333")
+        (a,) = operands
+        return a ** float(op[2:])
+    raise ValueError(f"apply(): the operation {op!r} cannot be replayed (not one of the engine's)")
 
 
 def reachable(root: Value) -> set[Value]:

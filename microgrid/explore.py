@@ -28,7 +28,7 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from .engine import Const, Value, reachable, topological
+from .engine import Const, Value, apply, no_grad, reachable, topological
 from .notation import index, parse_label, sup
 
 __all__ = ["explore", "Explorer"]
@@ -138,48 +138,9 @@ def _data(x: Value | float) -> float:
 
 
 # ============================================================================ replaying a graph
-def _replay_op(op: str, xs: list[float], node: Value) -> float:
-    """The forward function of ``op`` on plain floats (for finite differences)."""
-    if op == "+":
-        return xs[0] + xs[1]
-    if op == "-":
-        return xs[0] - xs[1]
-    if op == "*":
-        return xs[0] * xs[1]
-    if op == "/":
-        return xs[0] / xs[1]
-    if op == "neg":
-        return -xs[0]
-    if op == "**":
-        return xs[0] ** xs[1]
-    if op.startswith("**"):
-        n = float(op[2:])
-        if not n.is_integer() and node.data != 0.0:
-            # the op's text keeps 6 digits of n; n·x^(n−1)·x / x^n gives n back in full
-            x0 = node.parents[0].data
-            n = node.local_grads[0] * x0 / node.data
-        return xs[0] ** n
-    if op == "Σ":
-        return sum(xs)
-    if op in ("·", "·+"):
-        n = len(xs) // 2
-        z = sum(w * a for w, a in zip(xs[:n], xs[n : 2 * n]))
-        return z + xs[-1] if op == "·+" else z
-    if op in _ONE_ARGUMENT:
-        return _ONE_ARGUMENT[op](xs[0])
-    raise KeyError(op)
-
-
-_ONE_ARGUMENT = {
-    "exp": math.exp, "log": math.log, "sqrt": math.sqrt, "tanh": math.tanh, "abs": abs,
-    "σ": lambda z: 1.0 / (1.0 + math.exp(-z)) if z >= 0 else math.exp(z) / (1 + math.exp(z)),
-    "ReLU": lambda z: z if z > 0.0 else 0.0,
-    "softplus": lambda z: max(z, 0.0) + math.log1p(math.exp(-abs(z))),
-}
-
-
 class _Replay:
-    """Re-runs the recorded forward pass on plain floats, one leaf moved: C(leaf ± ε)."""
+    """Re-runs the recorded forward pass with the engine's own operations (`engine.apply`,
+    recording nothing), one leaf moved: C(leaf ± ε)."""
 
     def __init__(self, nodes: list[Value]) -> None:
         self.nodes = nodes
@@ -193,28 +154,28 @@ class _Replay:
         self.problem = ""
         try:
             again = self.run(None, 0.0)
-        except KeyError as e:
-            self.problem = f"the operation {e.args[0]!r} cannot be replayed"
+        except (ValueError, ArithmeticError) as e:
+            self.problem = f"the graph cannot be re-run: {e}"
             return
         if not math.isclose(again, nodes[-1].data, rel_tol=1e-12, abs_tol=1e-300):
             self.problem = "replaying the graph does not reproduce its value"
 
     def run(self, leaf: int | None, value: float) -> float:
-        data = list(self.data)
-        if leaf is not None:
-            data[leaf] = value
-        for i, v in enumerate(self.nodes):
-            if v.parents:
-                xs = [c if p is None else data[p] for p, c in self.operands[i]]
-                data[i] = _replay_op(v.op, xs, v)
-        return data[-1]
+        with no_grad():
+            values = [Value(x) if not v.parents else None for x, v in zip(self.data, self.nodes)]
+            if leaf is not None:
+                values[leaf] = Value(value)
+            for i, v in enumerate(self.nodes):
+                if v.parents:
+                    xs = [c if p is None else values[p] for p, c in self.operands[i]]
+                    values[i] = apply(v.op, xs)
+        return values[-1].data
 
     def derivative(self, leaf: int) -> float:
         x = self.data[leaf]
         return (self.run(leaf, x + EPS) - self.run(leaf, x - EPS)) / (2 * EPS)
 
 
-# ============================================================================ the explorer
 class Explorer:
     """One forward and backward pass, ready to play: ``save(path)`` writes a self-contained
     HTML page; in Jupyter it shows inline (``_repr_html_``).
