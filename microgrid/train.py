@@ -91,6 +91,10 @@ class Objective:
             return int(scores[0] > 0.0)
         return max(range(len(scores)), key=scores.__getitem__)
 
+    def hits(self, outputs: Sequence[Value | list[Value]], labels: Labels) -> int:
+        """How many of the outputs (``mlp(x)`` for each example) read as their label."""
+        return sum(self.classify(output_numbers(o)) == c for o, c in zip(outputs, labels))
+
     def __repr__(self) -> str:
         return f"Objective({self.name!r}, n_classes={self.n_classes})"
 
@@ -117,7 +121,7 @@ def loss_and_gradients(mlp: MLP, X: Points, y: Labels, objective: Objective) -> 
     """
     outputs = [mlp(x) for x in X]
     loss = objective.loss(outputs, y)
-    hits = sum(objective.classify(output_numbers(o)) == c for o, c in zip(outputs, y))
+    hits = objective.hits(outputs, y)
     mlp.zero_grad()
     loss.backward()
     return loss.data, hits / len(y)
@@ -149,8 +153,7 @@ class _CompiledBatch:
             loss = self.step()  # the outputs' .data are this step's (keep=)
         except (ValueError, ArithmeticError):
             return None
-        classify = self.objective.classify
-        hits = sum(classify(output_numbers(o)) == c for o, c in zip(self.outputs, self.labels))
+        hits = self.objective.hits(self.outputs, self.labels)
         return loss, hits / len(self.labels)
 
 
@@ -269,7 +272,7 @@ def evaluate(mlp: MLP, X: Points, y: Labels, objective: Objective) -> Evaluation
     with no_grad():
         outputs = [mlp(x) for x in X]
         loss = objective.loss(outputs, y).data
-    correct = sum(objective.classify(output_numbers(o)) == c for o, c in zip(outputs, y))
+    correct = objective.hits(outputs, y)
     return Evaluation(loss, correct, len(y))
 
 
