@@ -22,7 +22,8 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from . import __version__
-from .engine import Value
+from .backprop import sigma
+from .engine import Value, no_grad
 from .nn import MLP
 from .notation import ACTIVATIONS
 from .plot import PLOT_HINT, check_image_path, require_matplotlib, training_figure
@@ -450,7 +451,8 @@ def run_predict(args: argparse.Namespace) -> int:
         raise CommandError(
             f"the model in {args.model} takes {mlp.nin} inputs ({names}), got {len(args.inputs)}"
         )
-    values = output_numbers(mlp(args.inputs))
+    with no_grad():  # a prediction records no graph
+        values = output_numbers(mlp(args.inputs))
     L = len(mlp.layers) + 1
     print("output  " + "  ".join(f"a^{L}_{j} = {v:.6g}" for j, v in enumerate(values, 1)))
     print("class   " + _class_of(values, mlp.output_activation, meta.get("loss")))
@@ -465,7 +467,7 @@ def _class_of(values: list[float], output_activation: str, loss: object) -> str:
         return f"{best}  (the largest output, classes counted from 0)"
     s = values[0]
     if loss == "bce":
-        p = 1.0 / (1.0 + math.exp(-s)) if s >= 0 else math.exp(s) / (1.0 + math.exp(s))
+        p = sigma(s, "sigmoid")
         return f"{int(s > 0)}  (probability of class 1: σ(output) = {p:.4f})"
     threshold = 0.5 if loss is None and output_activation == "sigmoid" else 0.0
     return f"{int(s > threshold)}  (1 when the output is > {threshold:g}, else 0)"

@@ -223,6 +223,21 @@ def test_predict_gives_the_argmax_class_for_a_many_output_model(tmp_path):
     assert re.search(r"^class   1\b", p.stdout, re.M)
 
 
+@pytest.mark.parametrize("x", [(0.5, -0.25), (3.0, 40.0), (-30.0, 2.0)])
+def test_predict_reads_a_bce_model_as_a_probability(tmp_path, capsys, x):
+    """A model trained with bce: the output s is a logit and σ(s) the probability of class 1."""
+    from microgrid import cli
+
+    mlp = MLP(2, [4, 1], activation="tanh", output_activation="linear", seed=3)
+    mlp.save(str(tmp_path / "m.json"), metadata={"loss": "bce"})
+    assert cli.main(["predict", str(tmp_path / "m.json"), *map(str, x)]) == 0
+    s = mlp(list(x)).data
+    m = re.search(r"class   (\d)  \(probability of class 1: σ\(output\) = (\S+)\)",
+                  capsys.readouterr().out)
+    assert int(m.group(1)) == int(s > 0)
+    assert float(m.group(2)) == pytest.approx(1.0 / (1.0 + math.exp(-s)), abs=5e-5)
+
+
 def test_predict_with_the_wrong_number_of_inputs_fails_cleanly(trained):
     _, cwd = trained
     p = run("predict", "model.json", "1", "2", "3", cwd=cwd)
