@@ -36,11 +36,13 @@ _new = object.__new__
 # Shared immutable tuples: most ops have local gradients that are constants, and sharing
 # one tuple between all such nodes saves an allocation per node.
 _NO_PARENTS: tuple = ()
-_ONE_ONE = (1.0, 1.0)
-_ONE_MINUS_ONE = (1.0, -1.0)
 
 # A marker on backward's stack: "the node below me has all its parents ordered".
 _EMIT = object()
+# What `interior_order` writes into the grad of a node it has visited, for the time of the walk:
+# one attribute read per edge instead of a set lookup (checked by identity; a NaN, so a value
+# seen by accident could never pass for a gradient).
+_SEEN = float("nan")
 
 # exp(x) overflows a double above this; we raise instead of returning inf.
 _EXP_MAX = 709.782712893384
@@ -86,9 +88,11 @@ class Value:
 
     # _ps / _lg hold the parents and local gradients: a tuple for several, the Value and the
     # float themselves for one (most nodes: σ, ReLU, x·c, …), which saves two tuples per node
-    # in memory and in the garbage collector's work.  A leaf has the empty tuple, so
-    # ``node._ps`` is false exactly for leaves.  _c is the folded number: None, c for a number
-    # on the right (x - c), (c,) for one on the left (c - x).
+    # in memory and in the garbage collector's work.  A node with exactly two Value operands
+    # (x + y, x * y) is a `_Pair`, which keeps the second parent and its local gradient in two
+    # more slots instead of tuples.  A leaf has the empty tuple, so ``node._ps`` is false
+    # exactly for leaves.  _c is the folded number: None, c for a number on the right (x - c),
+    # (c,) for one on the left (c - x).
     __slots__ = ("data", "grad", "label", "op", "_ps", "_lg", "_c")
 
     def __init__(self, data: Real, label: str = "") -> None:
@@ -109,9 +113,8 @@ class Value:
 
     @parents.setter
     def parents(self, parents: Iterable[Value]) -> None:
+        self._as_tuples()
         self._ps = tuple(parents)
-        if type(self._lg) is not tuple:  # parents and local gradients both in tuples, then
-            self._lg = (self._lg,)
 
     @property
     def local_grads(self) -> tuple:
@@ -120,13 +123,14 @@ class Value:
 
     @local_grads.setter
     def local_grads(self, local_grads: Iterable[float]) -> None:
-        lg = tuple(local_grads)
-        if type(self._ps) is tuple:
-            self._lg = lg
-        elif len(lg) == 1:  # one parent stored bare: its local gradient too
-            self._lg = lg[0]
-        else:
-            self._ps, self._lg = (self._ps,), lg
+        self._as_tuples()
+        self._lg = tuple(local_grads)
+
+    def _as_tuples(self) -> None:
+        """Store parents and local gradients as tuples (the general form every pass reads),
+        before one of them is replaced by hand."""
+        if type(self._ps) is not tuple:
+            self._ps, self._lg = self.parents, self.local_grads
 
     @property
     def operands(self) -> tuple:
@@ -150,7 +154,7 @@ class Value:
     # With a plain number c the result has one parent and c folded in (see the docstring).
     def __add__(self, other: Operand) -> Value:
         if isinstance(other, Value):
-            return _node(self.data + other.data, (self, other), _ONE_ONE, "+")
+            return _pair(self.data + other.data, self, other, 1.0, 1.0, "+")
         c = check_real(other, "operand")
         return _node(self.data + c, self, 1.0, "+", c)
 
@@ -158,7 +162,7 @@ class Value:
 
     def __sub__(self, other: Operand) -> Value:
         if isinstance(other, Value):
-            return _node(self.data - other.data, (self, other), _ONE_MINUS_ONE, "-")
+            return _pair(self.data - other.data, self, other, 1.0, -1.0, "-")
         c = check_real(other, "operand")
         return _node(self.data - c, self, 1.0, "-", c)
 
@@ -169,7 +173,7 @@ class Value:
     def __mul__(self, other: Operand) -> Value:
         # ∂(a·b)/∂a = b and ∂(a·b)/∂b = a: the local gradients are the operands' data.
         if isinstance(other, Value):
-            return _node(self.data * other.data, (self, other), (other.data, self.data), "*")
+            return _pair(self.data * other.data, self, other, other.data, self.data, "*")
         c = check_real(other, "operand")
         return _node(self.data * c, self, c, "*", c)
 
@@ -183,7 +187,7 @@ class Value:
         q = self.data / b
         if folded:
             return _node(q, self, 1.0 / b, "/", b)
-        return _node(q, (self, other), (1.0 / b, -q / b), "/")
+        return _pair(q, self, other, 1.0 / b, -q / b, "/")
 
     def __rtruediv__(self, other: Operand) -> Value:
         c = check_real(other, "operand")
@@ -231,7 +235,7 @@ class Value:
             out = x**y.data
         except OverflowError:
             raise OverflowError(f"power: {x!r} ** {y.data!r} overflows a float") from None
-        return _node(out, (self, y), (y.data * out / x, out * math.log(x)), "**")
+        return _pair(out, self, y, y.data * out / x, out * math.log(x), "**")
 
     def __rpow__(self, other: Operand) -> Value:
         """c ** x for a number c > 0: ∂/∂x = c^x·ln c."""
@@ -370,8 +374,10 @@ class Value:
                 if type(ps) is tuple:
                     for p, local in zip(ps, node._lg):
                         p.grad += local * g
-                else:  # one parent, stored without a tuple
+                else:  # one parent, stored without a tuple, and maybe a second (a _Pair)
                     ps.grad += node._lg * g
+                    if type(node) is _Pair:
+                        node._p2.grad += node._l2 * g
 
     def zero_grad(self) -> None:
         """Set ``grad`` of this node and every node it depends on to 0.0."""
@@ -396,6 +402,26 @@ class Const(Value):
         self._c = None
 
 
+class _Pair(Value):
+    """A node with two Value operands (x + y, x * y, x / y, x ** y): the first parent and its
+    local gradient sit in ``_ps``/``_lg`` as for one parent, the second in ``_p2``/``_l2``, so
+    the node needs no tuple (a chain ``y = y + x`` makes one object per step, not two)."""
+
+    __slots__ = ("_p2", "_l2")
+
+    def _pair_parents(self) -> tuple:
+        ps = self._ps
+        return ps if type(ps) is tuple else (ps, self._p2)
+
+    def _pair_local_grads(self) -> tuple:
+        lg = self._lg
+        return lg if type(lg) is tuple else (lg, self._l2)
+
+    # set by hand, both go back to tuples (`Value._as_tuples`), which every pass reads first
+    parents = property(_pair_parents, Value.parents.fset)
+    local_grads = property(_pair_local_grads, Value.local_grads.fset)
+
+
 Real = int | float
 Operand = Value | int | float
 
@@ -417,6 +443,23 @@ def _record(
     return out
 
 
+def _record_pair(
+    data: float, a: Value, b: Value, local_a: float, local_b: float, op: str
+) -> Value:
+    """`_record` for an operation on two Values: a `_Pair`, no tuples."""
+    out = _new(_Pair)
+    out.data = data
+    out.grad = 0.0
+    out.label = ""
+    out.op = op
+    out._ps = a
+    out._lg = local_a
+    out._p2 = b
+    out._l2 = local_b
+    out._c = None
+    return out
+
+
 def _leaf(data: float, label: str = "") -> Value:
     """A leaf holding only data (what operations return under `no_grad`, and `detach`)."""
     out = _new(Value)
@@ -431,10 +474,11 @@ def _leaf(data: float, label: str = "") -> Value:
 
 
 # ---------------------------------------------------------------------- no_grad
-# Every operation makes its result with the module-level function `_node`.  While no thread is
-# inside `no_grad` it *is* `_record`, so recording costs nothing extra: no flag is read per
-# operation.  Entering `no_grad` (in any thread) swaps in `_node_checked`, which asks this
-# thread's mode first; the last `no_grad` to exit (over all threads) swaps `_record` back.
+# Every operation makes its result with the module-level function `_node` (`_pair` for two
+# Value operands).  While no thread is inside `no_grad` it *is* `_record`, so recording costs
+# nothing extra: no flag is read per operation.  Entering `no_grad` (in any thread) swaps in
+# `_node_checked`, which asks this thread's mode first; the last `no_grad` to exit (over all
+# threads) swaps `_record` back.
 # The per-thread mode is a ContextVar, not a threading.local: ContextVar.get() measured 19 ns
 # against 41 ns for a threading.local attribute (python 3.11, timeit), and it is what the check
 # costs per operation while some no_grad block is open.  Threads start with a fresh context,
@@ -453,7 +497,15 @@ def _node_checked(
     return _leaf(data)
 
 
-_node = _record
+def _pair_checked(
+    data: float, a: Value, b: Value, local_a: float, local_b: float, op: str
+) -> Value:
+    if _grad_enabled.get():
+        return _record_pair(data, a, b, local_a, local_b, op)
+    return _leaf(data)
+
+
+_node, _pair = _record, _record_pair
 
 
 class no_grad:  # noqa: N801 - named like torch.no_grad, used the same way
@@ -471,20 +523,20 @@ class no_grad:  # noqa: N801 - named like torch.no_grad, used the same way
         self._tokens: list = []  # a stack, so one instance can be entered while already inside
 
     def __enter__(self) -> no_grad:
-        global _node, _no_grad_open
+        global _node, _pair, _no_grad_open
         with _no_grad_lock:
             _no_grad_open += 1
-            _node = _node_checked
+            _node, _pair = _node_checked, _pair_checked
         self._tokens.append(_grad_enabled.set(False))
         return self
 
     def __exit__(self, *exc: object) -> None:
-        global _node, _no_grad_open
+        global _node, _pair, _no_grad_open
         _grad_enabled.reset(self._tokens.pop())  # the previous mode, whatever it was
         with _no_grad_lock:
             _no_grad_open -= 1
             if not _no_grad_open:
-                _node = _record
+                _node, _pair = _record, _record_pair
 
     def __call__(self, fn: Callable) -> Callable:
         @functools.wraps(fn)
@@ -545,7 +597,10 @@ def _run_hooks(node: Value, g: object, create_graph: bool) -> object:
 def interior_order(root: Value, reset: bool = False) -> list[Value]:
     """The interior nodes ``root`` depends on, each after every node it feeds: a depth-first
     post-order with an explicit stack (no recursion).  Leaves need no place in the order: they
-    only receive.  ``reset`` sets each one's grad to 0.0 on the way (`Value.backward`)."""
+    only receive.  ``reset`` leaves each one's grad at 0.0 (`Value.backward`); without it the
+    walk changes nothing (`grad`, hooks and `compile` use it, also from several threads)."""
+    if reset:
+        return _order_and_reset(root)
     order = []
     visited = set()
     stack = [root] if root._ps else []
@@ -558,17 +613,51 @@ def interior_order(root: Value, reset: bool = False) -> list[Value]:
         if node in visited:
             continue
         visit(node)
-        if reset:
-            node.grad = 0.0
         push(node)
         push(_EMIT)  # all of node's parents, pushed next, are ordered before node
-        ps = node._ps
-        if type(ps) is tuple:
-            for p in ps:
-                if p._ps and p not in visited:
-                    push(p)
-        elif ps._ps and ps not in visited:
-            push(ps)
+        for p in node.parents:
+            if p._ps and p not in visited:
+                push(p)
+    return order
+
+
+def _order_and_reset(root: Value) -> list[Value]:
+    """`interior_order` for `Value.backward`, which resets the grads anyway: the same walk,
+    marking a visited node by `_SEEN` in its grad instead of keeping a set (the check runs once
+    per edge, and an attribute read is cheaper than a hash lookup).  Every mark is replaced by
+    0.0 before this returns, also when it is interrupted."""
+    order = []
+    stack = [root] if root._ps else []
+    pop, push, emit = stack.pop, stack.append, order.append
+    try:
+        while stack:
+            node = pop()
+            if node is _EMIT:
+                emit(pop())
+                continue
+            if node.grad is _SEEN:
+                continue
+            node.grad = _SEEN
+            push(node)
+            push(_EMIT)
+            ps = node._ps
+            if type(ps) is tuple:
+                for p in ps:
+                    if p._ps and p.grad is not _SEEN:
+                        push(p)
+            else:
+                if ps._ps and ps.grad is not _SEEN:
+                    push(ps)
+                if type(node) is _Pair:
+                    p = node._p2
+                    if p._ps and p.grad is not _SEEN:
+                        push(p)
+    finally:
+        for node in order:
+            node.grad = 0.0
+        for node in stack:  # left only by an interruption: nodes marked but not yet ordered
+            if node is not _EMIT and node.grad is _SEEN:
+                node.grad = 0.0
     return order
 
 
