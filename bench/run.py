@@ -16,11 +16,12 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import statistics
 import sys
 import time
 
 from . import no_grad_eval, w1_step, w2_chain, w3_memory, w4_wide
-from .timing import interleaved, machine, without_gc
+from .timing import interleaved_runs, machine, median_ratio, without_gc
 
 TARGET_W1_VS_MICROGRAD = 50.0
 TARGET_W1_VS_FLOOR = 3.0  # torch imported (its objects make the garbage collector slower)
@@ -73,9 +74,14 @@ def run_w1(rounds: int, call_seconds: float) -> tuple[str, list[str], dict]:
                 step()
 
         fns[name], reps[name] = many, k
-    med = {name: t / reps[name] for name, t in interleaved(fns, rounds).items()}
+    runs = {
+        name: [t / reps[name] for t in ts] for name, ts in interleaved_runs(fns, rounds).items()
+    }
+    med = {name: statistics.median(ts) for name, ts in runs.items()}
     w1_step.check_equal(engines)  # every engine timed the same step from the same weights
-    base = med["microgrid"]
+
+    def ratio(a: str, b: str) -> float:  # time of a ÷ time of b, median over rounds
+        return median_ratio(runs[a], runs[b])
     order = [
         "microgrid",
         "microgrid compiled",
@@ -90,25 +96,28 @@ def run_w1(rounds: int, call_seconds: float) -> tuple[str, list[str], dict]:
     for name in order:
         if name in med:
             t = med[name]
-            rows.append([name, fmt_time(t), f"{t / base:.3g}×", f"{reps[name]}×{rounds}"])
+            rows.append(
+                [name, fmt_time(t), f"{ratio(name, 'microgrid'):.3g}×", f"{reps[name]}×{rounds}"]
+            )
     text = (
         "### W1 — one SGD step, MLP 2-16-16-1 (ReLU, linear out), 100 two-moons points, "
         "hinge + L2\n\n"
         "\"microgrid compiled\" builds the loss graph once and replays it with "
         "`microgrid.compile` (zero grads + step() + SGD; the one-off compile is under Targets).  "
         f"Loss and all gradients equal across engines before timing (largest relative difference "
-        f"{worst:.1e}).  Median time per step; ratio = time ÷ microgrid's time.  This process "
+        f"{worst:.1e}).  Median time per step; ratio = time ÷ microgrid's time in the same "
+        "round, median over rounds.  This process "
         f"has torch loaded and the garbage collector tracks {tracked:,} objects.\n\n"
         + table(["engine", "time per step", "÷ microgrid", "steps × rounds"], rows)
     )
     verdict = []
     if "micrograd" in med:
-        s = med["micrograd"] / base
+        s = ratio("micrograd", "microgrid")
         verdict.append(
             f"W1 microgrid vs micrograd (gc on): {s:.1f}× faster "
             f"(target ≥ {TARGET_W1_VS_MICROGRAD:g}×) {mark(s >= TARGET_W1_VS_MICROGRAD)}"
         )
-    f = base / med["hand-written floor"]
+    f = ratio("microgrid", "hand-written floor")
     verdict.append(
         f"W1 microgrid vs hand-written floor: {f:.2f}× the floor's time "
         f"(target ≤ {TARGET_W1_VS_FLOOR:g}×) {mark(f <= TARGET_W1_VS_FLOOR)}"
@@ -116,14 +125,14 @@ def run_w1(rounds: int, call_seconds: float) -> tuple[str, list[str], dict]:
     if "microgrid compiled" in med:
         c = engines["microgrid compiled"]
         verdict += compiled_verdicts(
-            med, (c.compile_seconds, c.compile_wall_seconds), "", "hand-written floor"
+            runs, (c.compile_seconds, c.compile_wall_seconds), "", "hand-written floor"
         )
     lean = run_w1_lean(rounds, call_seconds)
     if lean is not None:
-        s = lean["seconds"]
-        r = s["microgrid"] / s["floor"]
+        s, lean_runs = lean["seconds"], lean["runs"]
+        r = median_ratio(lean_runs["microgrid"], lean_runs["floor"])
         lean_rows = [
-            [name, fmt_time(s[key]), f"{s[key] / s['microgrid']:.3g}×"]
+            [name, fmt_time(s[key]), f"{median_ratio(lean_runs[key], lean_runs['microgrid']):.3g}×"]
             for name, key in (
                 ("microgrid", "microgrid"),
                 ("microgrid compiled", "microgrid compiled"),
@@ -138,7 +147,7 @@ def run_w1(rounds: int, call_seconds: float) -> tuple[str, list[str], dict]:
             + table(["engine", "time per step", "÷ microgrid"], lean_rows)
         )
         if "micrograd" in s:
-            m = s["micrograd"] / s["microgrid"]
+            m = median_ratio(lean_runs["micrograd"], lean_runs["microgrid"])
             verdict.append(
                 f"W1 microgrid vs micrograd (gc on), lean process: {m:.1f}× faster "
                 f"(target ≥ {TARGET_W1_VS_MICROGRAD:g}×) {mark(m >= TARGET_W1_VS_MICROGRAD)}"
@@ -149,25 +158,25 @@ def run_w1(rounds: int, call_seconds: float) -> tuple[str, list[str], dict]:
         )
         if "microgrid compiled" in s:
             times = (lean["compile_seconds"], lean["compile_wall_seconds"])
-            verdict += compiled_verdicts(s, times, ", lean process", "floor")
+            verdict += compiled_verdicts(lean_runs, times, ", lean process", "floor")
     return text, verdict, med
 
 
 def compiled_verdicts(
-    sec: dict, compile_s: tuple[float, float], where: str, floor: str
+    runs: dict, compile_s: tuple[float, float], where: str, floor: str
 ) -> list[str]:
-    """The targets of the compiled replay, from a {engine: seconds per step} dict and the
-    compile's (CPU, wall) seconds."""
-    t = sec["microgrid compiled"]
+    """The targets of the compiled replay, from {engine: seconds per step in each round} and
+    the compile's (CPU, wall) seconds."""
+    t = runs["microgrid compiled"]
     out = []
-    if "micrograd" in sec:
-        m = sec["micrograd"] / t
+    if "micrograd" in runs:
+        m = median_ratio(runs["micrograd"], t)
         out.append(
             f"W1 microgrid compiled vs micrograd (gc on){where}: {m:.0f}× faster "
             f"(target ≥ {TARGET_COMPILED_VS_MICROGRAD:g}×) "
             f"{mark(m >= TARGET_COMPILED_VS_MICROGRAD)}"
         )
-    f = t / sec[floor]
+    f = median_ratio(t, runs[floor])
     out.append(
         f"W1 microgrid compiled vs hand-written floor{where}: {f:.2f}× the floor's time "
         f"(target ≤ {TARGET_COMPILED_VS_FLOOR:g}×) {mark(f <= TARGET_COMPILED_VS_FLOOR)}"

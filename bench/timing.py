@@ -1,4 +1,5 @@
-"""Interleaved timing: every engine runs once per round, rounds repeat, medians are reported.
+"""Interleaved timing: every engine runs once per round, rounds repeat, medians are reported
+(ratios between engines: the median of the per-round ratios, see `median_ratio`).
 
 Interleaving means a burst of load from other processes on this shared machine hits every
 engine alike instead of one of them.  A full ``gc.collect()`` before each timed call (not
@@ -16,12 +17,12 @@ import time
 from collections.abc import Callable
 
 
-def interleaved(
+def interleaved_runs(
     fns: dict[str, Callable[..., object]],
     rounds: int,
     setups: dict[str, Callable[[], object]] | None = None,
-) -> dict[str, float]:
-    """Median seconds per call of each function over ``rounds`` interleaved rounds.
+) -> dict[str, list[float]]:
+    """Seconds per call of each function in each of ``rounds`` interleaved rounds.
 
     The order rotates every round so no engine always runs right after the same one.  If
     ``setups[name]`` exists, its result is made (untimed) just before each call and passed in."""
@@ -37,7 +38,25 @@ def interleaved(
             fns[name](*args)
             times[name].append(time.perf_counter() - t0)
             del args
-    return {name: statistics.median(ts) for name, ts in times.items()}
+    return times
+
+
+def interleaved(
+    fns: dict[str, Callable[..., object]],
+    rounds: int,
+    setups: dict[str, Callable[[], object]] | None = None,
+) -> dict[str, float]:
+    """Median seconds per call of each function over ``rounds`` interleaved rounds."""
+    runs = interleaved_runs(fns, rounds, setups)
+    return {name: statistics.median(ts) for name, ts in runs.items()}
+
+
+def median_ratio(a: list[float], b: list[float]) -> float:
+    """The median over rounds of a[i] / b[i]: a ratio of two engines timed in the same round,
+    seconds apart.  This machine's speed drifts by tens of percent over seconds (other tenants
+    of the host), and a ratio taken within one round cancels most of that drift, where the
+    ratio of two medians taken over the whole run does not."""
+    return statistics.median(x / y for x, y in zip(a, b, strict=True))
 
 
 class GcClock:

@@ -16,11 +16,12 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import statistics
 import sys
 import time
 
 from .data import initial_weights, two_moons
-from .timing import interleaved
+from .timing import interleaved_runs
 from .w1_step import FloorEngine, Micrograd, Microgrid, MicrogridCompiled
 
 
@@ -51,10 +52,13 @@ def measure(rounds: int, call_seconds: float) -> dict:
         fns[name], reps[name] = many, k
     gc.collect()
     tracked = len(gc.get_objects())
-    med = interleaved(fns, rounds)
+    runs = {
+        name: [t / reps[name] for t in ts] for name, ts in interleaved_runs(fns, rounds).items()
+    }
     _check(engines)  # still the same step from the same weights
     return {
-        "seconds": {name: t / reps[name] for name, t in med.items()},
+        "seconds": {name: statistics.median(ts) for name, ts in runs.items()},
+        "runs": runs,
         "reps": reps,
         "tracked_objects": tracked,
         "compile_seconds": compiled.compile_seconds,
