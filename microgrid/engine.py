@@ -944,18 +944,29 @@ def sum(values: Iterable[Operand]) -> Value:  # noqa: A001 - microgrid.sum mirro
     return _node(total, parents, (1.0,) * len(parents), "Σ")
 
 
-def weighted_input(ws: list[Value], xs: tuple[Value, ...], b: Value, xd: list[float]) -> Value:
+def weighted_input(
+    ws: list[Value], xs: tuple[Value, ...], b: Value, xd: list[float], label: str = ""
+) -> Value:
     """z = Σ_k w_k x_k + b as one node: `dot` for callers that already hold Values of equal
     length and their data ``xd`` (a layer reads its inputs' data once for all its neurons:
-    the hot path)."""
+    the hot path, so the node is made here rather than through `_record`)."""
     wd = [w.data for w in ws]
-    z = _builtin_sum(map(mul, wd, xd)) + b.data
+    z = _new(Value)
+    z.data = _builtin_sum(map(mul, wd, xd)) + b.data
+    z.grad = 0.0
+    z.label = label
     # Under no_grad, skip building the 2n+1-long parents and local-gradient tuples: that is
     # most of what no_grad saves in a network's forward pass.  `_node is _record` (no thread
     # is inside no_grad) costs one global read per neuron, not per weight.
     if _node is _record or _grad_enabled.get():
-        return _record(z, (*ws, *xs, b), (*xd, *wd, 1.0), "·+")
-    return _leaf(z)
+        z.op = "·+"
+        z._ps = (*ws, *xs, b)
+        z._lg = (*xd, *wd, 1.0)
+    else:
+        z.op = ""
+        z._ps = z._lg = _NO_PARENTS
+    z._c = None
+    return z
 
 
 def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = None) -> Value:
