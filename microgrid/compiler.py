@@ -68,7 +68,27 @@ def softplus(x: float) -> float:
     return math.log1p(math.exp(x))
 
 
+def power(x: float, y: float) -> float:
+    """x ** y with a Value exponent, which the engine defines for x > 0 only.  Any other base
+    raises, so the step falls back to the interpreter and raises the engine's own error (Python
+    would return 0.0, 1.0 or a complex number without a word)."""
+    if x > 0.0:
+        return x**y
+    raise ValueError(f"power: {x!r} ** {y!r} needs a base > 0")
+
+
+def fractional_power(x: float, n: float) -> float:
+    """x ** n for a number n that is not whole: the engine defines it for x > 0, and for x = 0
+    when n > 1 (elsewhere the derivative n·x^(n−1) is infinite); the rest raises, as in
+    `power`."""
+    if x > 0.0 or (x == 0.0 and n > 1.0):
+        return x**n
+    raise ValueError(f"power: {x!r} ** {n!r} is not defined here")
+
+
 _GLOBALS = {
+    "power": power,
+    "fractional_power": fractional_power,
     "exp": math.exp,
     "log": math.log,
     "sqrt": math.sqrt,
@@ -104,7 +124,7 @@ _BINARY = {
     "-": ("{0} - {1}", "{g}", "-{g}"),
     "*": ("{0} * {1}", "{1} * {g}", "{0} * {g}"),
     "/": ("{0} / {1}", "(1.0 / {1}) * {g}", "(-{out} / {1}) * {g}"),
-    "**": ("{0} ** {1}", "({1} * {out} / {0}) * {g}", "({out} * log({0})) * {g}"),
+    "**": ("power({0}, {1})", "({1} * {out} / {0}) * {g}", "({out} * log({0})) * {g}"),
 }
 _NARY = ("Σ", "·", "·+")
 _POW_N = re.compile(r"^\*\*(.+)$")
@@ -515,7 +535,11 @@ class _Generator:
                 terms.append(ps[-1])
             return _assign(name, terms, comment, inline=_INLINE_SUM)
         else:
-            expr = f"{ps[0]} ** {_literal(self.pow_n[node])}"
+            n = self.pow_n[node]
+            if n.is_integer():  # real for every base (0 ** -1 raises ZeroDivisionError itself)
+                expr = f"{ps[0]} ** {_literal(n)}"
+            else:
+                expr = f"fractional_power({ps[0]}, {_literal(n)})"
         line = f"{name} = {expr}"
         return [f"{line}  # {comment}" if comment else line]
 

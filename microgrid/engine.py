@@ -374,6 +374,9 @@ class Value:
                 if type(ps) is tuple:
                     for p, local in zip(ps, node._lg):
                         p.grad += local * g
+                    if type(node) is _Dot:  # and the layer's inputs: ∂z/∂x_k = w_k
+                        for p, local in zip(node._xs, node._lx):
+                            p.grad += local * g
                 else:  # one parent, stored without a tuple, and maybe a second (a _Pair)
                     ps.grad += node._lg * g
                     if type(node) is _Pair:
@@ -420,6 +423,36 @@ class _Pair(Value):
     # set by hand, both go back to tuples (`Value._as_tuples`), which every pass reads first
     parents = property(_pair_parents, Value.parents.fset)
     local_grads = property(_pair_local_grads, Value.local_grads.fset)
+
+
+class _Dot(Value):
+    """A neuron's weighted input z = Σ_k w_k x_k + b, made by `weighted_input`.
+
+    Its parents are two tuples that other nodes share: the neuron's ``_ps`` = (w_1…w_n, b),
+    the same for every example, with local gradients ``_lg`` = (x_1…x_n, 1), the same for
+    every neuron of the layer; and the layer's inputs ``_xs`` = (x_1…x_n), with local
+    gradients ``_lx`` = (w_1…w_n).  A network's graph thus holds each tuple once rather than a
+    copy 2n+1 long in every z node (less memory, fewer objects for the garbage collector), and
+    backward's walk scans a shared tuple only until it finds it done (`_order_and_reset`).
+    ``parents`` and ``local_grads`` read as for any dot node: (w…, x…, b) and (x…, w…, 1)."""
+
+    __slots__ = ("_xs", "_lx")
+
+    def _dot_parents(self) -> tuple:
+        ps, xs = self._ps, self._xs
+        return (*ps[:-1], *xs, ps[-1]) if xs else ps
+
+    def _dot_local_grads(self) -> tuple:
+        lg, xs = self._lg, self._xs
+        return (*lg[:-1], *self._lx[: len(xs)], lg[-1]) if xs else lg
+
+    def _as_tuples(self) -> None:
+        if self._xs:  # one flat tuple each, as for any n-ary node; the shared ones stay as they are
+            self._ps, self._lg = self.parents, self.local_grads
+            self._xs = self._lx = _NO_PARENTS
+
+    parents = property(_dot_parents, Value.parents.fset)
+    local_grads = property(_dot_local_grads, Value.local_grads.fset)
 
 
 Real = int | float
@@ -615,7 +648,8 @@ def interior_order(root: Value, reset: bool = False) -> list[Value]:
         visit(node)
         push(node)
         push(_EMIT)  # all of node's parents, pushed next, are ordered before node
-        for p in node.parents:
+        # in the order `_order_and_reset` pushes them, so both walks give the same order
+        for p in node._ps + node._xs if type(node) is _Dot else node.parents:
             if p._ps and p not in visited:
                 push(p)
     return order
@@ -625,8 +659,14 @@ def _order_and_reset(root: Value) -> list[Value]:
     """`interior_order` for `Value.backward`, which resets the grads anyway: the same walk,
     marking a visited node by `_SEEN` in its grad instead of keeping a set (the check runs once
     per edge, and an attribute read is cheaper than a hash lookup).  Every mark is replaced by
-    0.0 before this returns, also when it is interrupted."""
+    0.0 before this returns, also when it is interrupted.
+
+    A `_Dot`'s two parent tuples are shared (a neuron's (w…, b) by every example, a layer's
+    inputs by every neuron).  Once a scan of one pushes nothing, each of its nodes is a leaf or
+    already ordered (a marked node not yet ordered would be on the current path, i.e. depend on
+    this node: a cycle), so every later node skips that tuple: ``done`` holds their ids."""
     order = []
+    done = set()
     stack = [root] if root._ps else []
     pop, push, emit = stack.pop, stack.append, order.append
     try:
@@ -641,7 +681,17 @@ def _order_and_reset(root: Value) -> list[Value]:
             push(node)
             push(_EMIT)
             ps = node._ps
-            if type(ps) is tuple:
+            if type(node) is _Dot:
+                for group in (ps, node._xs):
+                    if id(group) in done:
+                        continue
+                    height = len(stack)
+                    for p in group:
+                        if p._ps and p.grad is not _SEEN:
+                            push(p)
+                    if len(stack) == height:
+                        done.add(id(group))
+            elif type(ps) is tuple:
                 for p in ps:
                     if p._ps and p.grad is not _SEEN:
                         push(p)
@@ -945,28 +995,30 @@ def sum(values: Iterable[Operand]) -> Value:  # noqa: A001 - microgrid.sum mirro
 
 
 def weighted_input(
-    ws: list[Value], xs: tuple[Value, ...], b: Value, xd: list[float], label: str = ""
+    wb: tuple[Value, ...], xs: tuple[Value, ...], xd1: tuple[float, ...], label: str = ""
 ) -> Value:
-    """z = Σ_k w_k x_k + b as one node: `dot` for callers that already hold Values of equal
-    length and their data ``xd`` (a layer reads its inputs' data once for all its neurons:
-    the hot path, so the node is made here rather than through `_record`)."""
-    wd = [w.data for w in ws]
-    z = _new(Value)
-    z.data = _builtin_sum(map(mul, wd, xd)) + b.data
-    z.grad = 0.0
-    z.label = label
-    # Under no_grad, skip building the 2n+1-long parents and local-gradient tuples: that is
-    # most of what no_grad saves in a network's forward pass.  `_node is _record` (no thread
-    # is inside no_grad) costs one global read per neuron, not per weight.
+    """z = Σ_k w_k x_k + b as one node (a `_Dot`), the hot path of a network's forward pass.
+
+    ``wb`` = (w_1…w_n, b) is the neuron's tuple, ``xs`` = (x_1…x_n) the layer's inputs and
+    ``xd1`` their data with a 1 for the bias (x_1.data…x_n.data, 1.0): tuples the caller keeps
+    and shares, since the node keeps them as they are (see `_Dot`)."""
+    wd = [w.data for w in wb]
+    z = _builtin_sum(map(mul, wd, xd1))  # Σ_k w_k x_k, then + b·1
+    # Under no_grad the result is a leaf; `_node is _record` (no thread is inside no_grad)
+    # costs one global read per neuron, not per weight.
     if _node is _record or _grad_enabled.get():
-        z.op = "·+"
-        z._ps = (*ws, *xs, b)
-        z._lg = (*xd, *wd, 1.0)
-    else:
-        z.op = ""
-        z._ps = z._lg = _NO_PARENTS
-    z._c = None
-    return z
+        out = _new(_Dot)
+        out.data = z
+        out.grad = 0.0
+        out.label = label
+        out.op = "·+"
+        out._ps = wb
+        out._lg = xd1
+        out._c = None
+        out._xs = xs
+        out._lx = tuple(wd)  # ∂z/∂x_k = w_k (b's entry at the end is never read)
+        return out
+    return _leaf(z, label)
 
 
 def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = None) -> Value:

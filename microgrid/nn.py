@@ -100,6 +100,8 @@ class Neuron(Module):
             for k in range(1, nin + 1)
         ]
         self.b = Value(0.0, label("b", layer, index))
+        self._wb: tuple[Value, ...] = ()  # (w_1 … w_n, b), see `_parameters_tuple`
+        self._w_seen: list[Value] = []
         self.z_label = label("z", layer, index)
         self.a_label = label("a", layer, index)
 
@@ -113,7 +115,7 @@ class Neuron(Module):
     def forward(self, xs: tuple[Value, ...], xd: list[float]) -> tuple[Value, Value]:
         """(z, a) for inputs ``xs`` (Values) whose data is ``xd``:
         z^l_j = Σ_k w^l_jk a^{l-1}_k + b^l_j as one node, a^l_j = σ(z^l_j)."""
-        z = weighted_input(self.w, xs, self.b, xd, self.z_label)
+        z = weighted_input(self._parameters_tuple(), tuple(xs), (*xd, 1.0), self.z_label)
         a = self._act(z)
         if a is not z:  # "linear": a^l_j is z^l_j itself
             a.label = self.a_label
@@ -121,6 +123,16 @@ class Neuron(Module):
 
     def parameters(self) -> list[Value]:
         return [*self.w, self.b]
+
+    def _parameters_tuple(self) -> tuple[Value, ...]:
+        """(w_1 … w_n, b) as one tuple, which every z node of this neuron shares (see
+        `engine._Dot`); made again whenever ``w`` or ``b`` holds other Values than last time
+        (comparing the lists compares the Values by identity)."""
+        wb = self._wb
+        if not wb or wb[-1] is not self.b or self.w != self._w_seen:
+            self._w_seen = list(self.w)
+            wb = self._wb = (*self.w, self.b)
+        return wb
 
     def __repr__(self) -> str:
         return f"Neuron({len(self.w)}, activation={self.activation!r})"
@@ -157,11 +169,14 @@ class Layer(Module):
         return self._forward(tuple(v if isinstance(v, Value) else Value(v) for v in xs))
 
     def _forward(self, xs: tuple[Value, ...]) -> tuple[list[Value], list[Value]]:
-        # MLP's hot path: xs are already Values of the right number.
-        xd = [v.data for v in xs]  # a^{l-1}_k, read once for all the layer's neurons
+        # MLP's hot path: xs are already Values of the right number.  The z nodes keep xs as
+        # their parents (see `engine._Dot`), so it must be a tuple nobody can change.
+        xs = tuple(xs)
+        # a^{l-1}_k read once for all the layer's neurons, and a 1 for the bias
+        xd1 = (*[v.data for v in xs], 1.0)
         zs, out = [], []
         for n in self.neurons:  # `Neuron.forward`, written out: one call less per neuron
-            z = weighted_input(n.w, xs, n.b, xd, n.z_label)
+            z = weighted_input(n._parameters_tuple(), xs, xd1, n.z_label)
             a = n._act(z)
             if a is not z:
                 a.label = n.a_label

@@ -343,6 +343,11 @@ ERROR_CASES = [
     ("power: Value exponent, overflow", lambda x, y: x**y, [2.0, 2.0], [10.0, 400.0]),
     ("root not finite", lambda x, y: x * y, [1.0, 1.0], [1e200, 1e200]),
     ("error under a dead relu", lambda x: x.log().relu() * 0.0, [2.0], [-1.0]),
+    # Python's own ** returns 0.0 here without a word, and no gradient line that would raise is
+    # run: the relu is dead, so the chain rule stops at it
+    ("power: 0 ** Value under a dead relu", lambda x: x.relu() ** x.relu(), [1.0], [0.0]),
+    ("power: 0 ** 0.5 under a dead relu", lambda x: x.relu() ** 0.5, [1.0], [0.0]),
+    ("power: -1 ** 0.5 under abs", lambda x: (x**0.5).abs(), [1.0], [-1.0]),
 ]
 
 

@@ -192,3 +192,121 @@ def test_grads_of_one_graph_from_two_threads_at_once_agree():
     for t in threads:
         t.join()
     assert results == [want] * 10
+
+
+# ---------------------------------------------------------------------- a neuron's z
+def _layer_and_inputs(nin: int = 3, nout: int = 2):
+    from microgrid.nn import Layer
+
+    layer = Layer(nin, nout, "tanh", seed=4)
+    xs = [Value(0.1 * (k + 1), f"x{k}") for k in range(nin)]
+    return layer, xs
+
+
+def test_a_neurons_z_reads_as_one_dot_node_with_parents_w_x_b():
+    layer, xs = _layer_and_inputs()
+    zs, _ = layer.forward(xs)
+    for n, z in zip(layer.neurons, zs, strict=True):
+        assert z.op == "·+"
+        assert z.parents == (*n.w, *xs, n.b)
+        assert z.local_grads == (*[x.data for x in xs], *[w.data for w in n.w], 1.0)
+        assert z.data == pytest.approx(sum(w.data * x.data for w, x in zip(n.w, xs)) + n.b.data)
+
+
+def test_z_nodes_share_the_neurons_and_the_layers_tuples():
+    # what keeps a network's graph small: no 2n+1-long copy per z node
+    layer, xs = _layer_and_inputs()
+    (z1, z2), _ = layer.forward(xs)
+    (z1_again, _), _ = layer.forward([Value(0.5) for _ in xs])
+    assert z1._ps is z1_again._ps  # the neuron's (w…, b), for every example
+    assert z1._xs is z2._xs  # the layer's inputs, for every neuron
+
+
+def test_a_weight_replaced_by_another_value_is_a_parent_from_the_next_call_on():
+    layer, xs = _layer_and_inputs()
+    n = layer.neurons[0]
+    layer.forward(xs)
+    old, new = n.w[1], Value(2.0, "w_new")
+    n.w[1] = new  # in place: the list is the same object
+    z = layer.forward(xs)[0][0]
+    assert new in z.parents and old not in z.parents
+    z.backward()
+    assert new.grad == xs[1].data and old.grad == 0.0
+    n.b = Value(1.0, "b_new")
+    z = layer.forward(xs)[0][0]
+    assert z.parents[-1] is n.b
+
+
+def test_local_grads_set_by_hand_on_a_z_node_are_used_once():
+    layer, xs = _layer_and_inputs()
+    z = layer.forward(xs)[0][0]
+    n = len(z.parents)
+    z.local_grads = tuple(float(k) for k in range(n))
+    z.backward()
+    for k, p in enumerate(z.parents):
+        assert p.grad == float(k)  # not also the gradient the shared tuples would give
+
+
+def _tied_recurrent_graph(data: tuple[float, float, float] = (0.3, 0.1, -0.2)):
+    """One layer applied three times in sequence (a recurrence), with weights that are interior
+    nodes tied to one leaf t: shared tuples that hold interior nodes.  Leaves (t, b_1, b_2)."""
+    from microgrid.nn import Layer
+
+    layer = Layer(2, 2, "tanh", seed=9)
+    t = Value(data[0], "t")
+    for k, n in enumerate(layer.neurons):
+        n.w[0] = t * (k + 1.5)
+        n.w[1] = (t * t).tanh()
+        n.b.data = data[1 + k]
+    h = [Value(0.4, "x0"), Value(-0.2, "x1")]
+    for _ in range(3):
+        h = layer(h)
+    return [t, *(n.b for n in layer.neurons)], mg.sum(h) + h[0] * h[1]
+
+
+def test_shared_tuples_holding_interior_nodes_give_the_finite_difference_gradients():
+    leaves, root = _tied_recurrent_graph()
+    root.backward()
+    data, eps = [leaf.data for leaf in leaves], 1e-6
+    for i, leaf in enumerate(leaves):
+        up, down = list(data), list(data)
+        up[i] += eps
+        down[i] -= eps
+        want = (_tied_recurrent_graph(up)[1].data - _tied_recurrent_graph(down)[1].data) / (2 * eps)
+        assert leaf.grad == pytest.approx(want, rel=1e-6, abs=1e-9), i
+
+
+def test_backward_and_compile_walk_the_graph_in_the_same_order():
+    # compile's replay adds each leaf's gradient terms in the order backward() does, which is
+    # what makes their results equal bit for bit
+    from microgrid.nn import MLP, Layer
+
+    _, root = _tied_recurrent_graph()
+    mlp = MLP(2, [4, 3, 1], activation="relu", seed=2)
+    layer = Layer(2, 2, "sigmoid", seed=5)
+    t = Value(0.7, "t")
+    layer.neurons[0].b = t * 0.5  # an interior bias: pushed between the weights and the inputs
+    h = layer(layer([t.exp(), t.tanh()]))
+    root = root + mg.sum([mlp([0.5, -0.25]), mlp([0.1, 0.2]) * 2.0, *reversed(h)])
+    assert engine.interior_order(root) == engine.interior_order(root, reset=True)
+
+
+def test_the_graph_of_a_layer_holds_no_copy_of_its_inputs_per_neuron():
+    # z (104 bytes) + its ∂z/∂x tuple (56 + 8 per entry) + data, and a (88) per neuron and
+    # example; a 2n+1-long tuple of parents and another of local gradients per z (the layout a
+    # dot node of its own has) would add 2 · (56 + 8 · 33) = 640 bytes for n = 16
+    from microgrid.nn import Layer
+
+    layer = Layer(16, 16, "relu", seed=3)
+    inputs = [[Value(0.01 * (k + e)) for k in range(16)] for e in range(50)]
+    layer(inputs[0])
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        outs = [layer(x) for x in inputs]
+        used = tracemalloc.get_traced_memory()[0] - base
+    finally:
+        tracemalloc.stop()
+    per_neuron = used / (len(inputs) * 16)
+    assert outs and per_neuron <= 500
