@@ -53,13 +53,17 @@ class Microgrid(_ValueEngine):
         self.params = self.model.parameters()
         self.X, self.Y = X, Y
 
-    def _loss(self):
+    def build(self):
+        """The loss graph, as a user writes it (no backward)."""
         mg, model = self.mg, self.model
-        self.model.zero_grad()
         losses = [(1 - y * model(x)).relu() for x, y in zip(self.X, self.Y, strict=True)]
         data_loss = mg.sum(losses) * (1.0 / len(losses))
         reg = ALPHA * mg.sum([p * p for p in self.params])
-        loss = data_loss + reg
+        return data_loss + reg
+
+    def _loss(self):
+        self.model.zero_grad()
+        loss = self.build()
         loss.backward()
         return loss
 
@@ -74,18 +78,13 @@ class MicrogridCompiled(Microgrid):
         super().__init__(W, B, X, Y)
         import time
 
-        loss = self._build()
+        loss = self.build()
         # CPU time of this process (the machine is shared: wall time also counts the waits
         # for a core), and wall time for context.
         t0, c0 = time.perf_counter(), time.process_time()
         self.compiled = self.mg.compile(loss)
         self.compile_seconds = time.process_time() - c0
         self.compile_wall_seconds = time.perf_counter() - t0
-
-    def _build(self):
-        mg, model = self.mg, self.model
-        losses = [(1 - y * model(x)).relu() for x, y in zip(self.X, self.Y, strict=True)]
-        return mg.sum(losses) * (1.0 / len(losses)) + ALPHA * mg.sum([p * p for p in self.params])
 
     def grads(self):
         for p in self.params:
