@@ -33,8 +33,7 @@ __all__ = [
 _builtin_sum = sum
 _new = object.__new__
 
-# Shared immutable tuples: most ops have local gradients that are constants, and sharing
-# one tuple between all such nodes saves an allocation per node.
+# A leaf's parents and local gradients: one shared empty tuple, no allocation per leaf.
 _NO_PARENTS: tuple = ()
 
 # A marker on backward's stack: "the node below me has all its parents ordered".
