@@ -21,7 +21,7 @@ import sys
 import time
 
 from . import no_grad_eval, w1_step, w2_chain, w3_memory, w4_wide
-from .timing import interleaved_runs, machine, median_ratio, without_gc
+from .timing import machine, median_ratio, steps_in_rounds, without_gc
 
 TARGET_W1_VS_MICROGRAD = 50.0
 TARGET_W1_VS_FLOOR = 3.0  # torch imported (its objects make the garbage collector slower)
@@ -61,22 +61,7 @@ def run_w1(rounds: int, call_seconds: float) -> tuple[str, list[str], dict]:
     steps = {name: e.step for name, e in engines.items()}
     if "micrograd" in steps:
         steps["micrograd, gc off"] = without_gc(engines["micrograd"].step)
-    # Fast engines run k steps per timed call so one call lasts about `call_seconds`.
-    fns, reps = {}, {}
-    for name, step in steps.items():
-        gc.collect()
-        t0 = time.perf_counter()
-        step()
-        k = max(1, round(call_seconds / (time.perf_counter() - t0)))
-
-        def many(step=step, k=k):
-            for _ in range(k):
-                step()
-
-        fns[name], reps[name] = many, k
-    runs = {
-        name: [t / reps[name] for t in ts] for name, ts in interleaved_runs(fns, rounds).items()
-    }
+    runs, reps = steps_in_rounds(steps, rounds, call_seconds)
     med = {name: statistics.median(ts) for name, ts in runs.items()}
     w1_step.check_equal(engines)  # every engine timed the same step from the same weights
 

@@ -41,6 +41,28 @@ def interleaved_runs(
     return times
 
 
+def steps_in_rounds(
+    steps: dict[str, Callable[[], object]], rounds: int, call_seconds: float
+) -> tuple[dict[str, list[float]], dict[str, int]]:
+    """Seconds per step of each engine in each of ``rounds`` interleaved rounds, and how many
+    steps each timed call ran: a fast engine runs k steps per call, so that one call lasts
+    about ``call_seconds`` (long enough to include the occasional full garbage collection)."""
+    fns, reps = {}, {}
+    for name, step in steps.items():
+        gc.collect()
+        t0 = time.perf_counter()
+        step()
+        k = max(1, round(call_seconds / (time.perf_counter() - t0)))
+
+        def many(step: Callable[[], object] = step, k: int = k) -> None:
+            for _ in range(k):
+                step()
+
+        fns[name], reps[name] = many, k
+    runs = interleaved_runs(fns, rounds)
+    return {name: [t / reps[name] for t in ts] for name, ts in runs.items()}, reps
+
+
 def interleaved(
     fns: dict[str, Callable[..., object]],
     rounds: int,

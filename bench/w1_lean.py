@@ -18,10 +18,9 @@ import gc
 import json
 import statistics
 import sys
-import time
 
 from .data import initial_weights, two_moons
-from .timing import interleaved_runs
+from .timing import steps_in_rounds
 from .w1_step import FloorEngine, Micrograd, Microgrid, MicrogridCompiled
 
 
@@ -39,22 +38,10 @@ def measure(rounds: int, call_seconds: float) -> dict:
     except ImportError:
         pass
     _check(engines)
-    fns, reps = {}, {}
-    for name, eng in engines.items():
-        t0 = time.perf_counter()
-        eng.step()
-        k = max(1, round(call_seconds / (time.perf_counter() - t0)))
-
-        def many(step=eng.step, k=k):
-            for _ in range(k):
-                step()
-
-        fns[name], reps[name] = many, k
     gc.collect()
     tracked = len(gc.get_objects())
-    runs = {
-        name: [t / reps[name] for t in ts] for name, ts in interleaved_runs(fns, rounds).items()
-    }
+    steps = {name: e.step for name, e in engines.items()}
+    runs, reps = steps_in_rounds(steps, rounds, call_seconds)
     _check(engines)  # still the same step from the same weights
     return {
         "seconds": {name: statistics.median(ts) for name, ts in runs.items()},
