@@ -663,7 +663,11 @@ def _order_and_reset(root: Value) -> list[Value]:
     A `_Dot`'s two parent tuples are shared (a neuron's (w…, b) by every example, a layer's
     inputs by every neuron).  Once a scan of one pushes nothing, each of its nodes is a leaf or
     already ordered (a marked node not yet ordered would be on the current path, i.e. depend on
-    this node: a cycle), so every later node skips that tuple: ``done`` holds their ids."""
+    this node: a cycle), so every later node skips that tuple: ``done`` holds their ids.
+    A z whose two tuples are both done has nothing left to order before it, so it goes into
+    the order at once, without the round trip through the stack and `_EMIT`; so does a(z) with
+    such a z (most of a network's nodes: per example, only the first z of a layer scans the
+    layer's inputs).  The order is the one the stack would give."""
     order = []
     done = set()
     stack = [root] if root._ps else []
@@ -677,11 +681,15 @@ def _order_and_reset(root: Value) -> list[Value]:
             if node.grad is _SEEN:
                 continue
             node.grad = _SEEN
-            push(node)
-            push(_EMIT)
             ps = node._ps
             if type(node) is _Dot:
-                for group in (ps, node._xs):
+                xs = node._xs
+                if id(ps) in done and id(xs) in done:
+                    emit(node)
+                    continue
+                push(node)
+                push(_EMIT)
+                for group in (ps, xs):
                     if id(group) in done:
                         continue
                     height = len(stack)
@@ -690,7 +698,17 @@ def _order_and_reset(root: Value) -> list[Value]:
                             push(p)
                     if len(stack) == height:
                         done.add(id(group))
-            elif type(ps) is tuple:
+                continue
+            if (type(ps) is _Dot and type(node) is Value and ps.grad is not _SEEN
+                    and id(ps._ps) in done and id(ps._xs) in done):
+                # a(z), one parent, over such a z
+                ps.grad = _SEEN
+                emit(ps)
+                emit(node)
+                continue
+            push(node)
+            push(_EMIT)
+            if type(ps) is tuple:
                 for p in ps:
                     if p._ps and p.grad is not _SEEN:
                         push(p)

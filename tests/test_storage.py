@@ -247,6 +247,21 @@ def test_local_grads_set_by_hand_on_a_z_node_are_used_once():
         assert p.grad == float(k)  # not also the gradient the shared tuples would give
 
 
+def test_a_z_read_by_two_activations_passes_its_delta_on_once():
+    # backward orders a(z) and z together when z's tuples are done (README, "What limits
+    # it"); a z that a second activation already ordered must not be ordered again
+    layer, xs = _layer_and_inputs()
+    layer.forward(xs)  # a first example: z's tuples are scanned, then done
+    z = layer.forward(xs)[0][0]
+    root = z.tanh() + z.relu() * 3.0
+    root.backward()
+    t = math.tanh(z.data)
+    dz = (1 - t * t) + (3.0 if z.data > 0 else 0.0)
+    assert z.grad == pytest.approx(dz, rel=1e-12)
+    n = layer.neurons[0]
+    assert [w.grad for w in n.w] == pytest.approx([dz * x.data for x in xs], rel=1e-12)
+
+
 def _tied_recurrent_graph(data: tuple[float, float, float] = (0.3, 0.1, -0.2)):
     """One layer applied three times in sequence (a recurrence), with weights that are interior
     nodes tied to one leaf t: shared tuples that hold interior nodes.  Leaves (t, b_1, b_2)."""
