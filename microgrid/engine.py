@@ -430,8 +430,9 @@ class _Dot(Value):
     Its parents are two tuples that other nodes share: the neuron's ``_ps`` = (w_1…w_n, b),
     the same for every example, with local gradients ``_lg`` = (x_1…x_n, 1), the same for
     every neuron of the layer; and the layer's inputs ``_xs`` = (x_1…x_n), with local
-    gradients ``_lx`` = (w_1…w_n).  A network's graph thus holds each tuple once rather than a
-    copy 2n+1 long in every z node (less memory, fewer objects for the garbage collector), and
+    gradients ``_lx`` = (w_1…w_n) in numbers, the same for every example until the weights
+    change.  A network's graph thus holds each tuple once rather than a copy 2n+1 long in
+    every z node (less memory, fewer objects for the garbage collector), and
     backward's walk scans a shared tuple only until it finds it done (`_order_and_reset`).
     ``parents`` and ``local_grads`` read as for any dot node: (w…, x…, b) and (x…, w…, 1)."""
 
@@ -1012,14 +1013,17 @@ def sum(values: Iterable[Operand]) -> Value:  # noqa: A001 - microgrid.sum mirro
 
 
 def weighted_input(
-    wb: tuple[Value, ...], xs: tuple[Value, ...], xd1: tuple[float, ...], label: str = ""
+    wb: tuple[Value, ...],
+    wd: tuple[float, ...],
+    xs: tuple[Value, ...],
+    xd1: tuple[float, ...],
+    label: str = "",
 ) -> Value:
     """z = Σ_k w_k x_k + b as one node (a `_Dot`), the hot path of a network's forward pass.
 
-    ``wb`` = (w_1…w_n, b) is the neuron's tuple, ``xs`` = (x_1…x_n) the layer's inputs and
-    ``xd1`` their data with a 1 for the bias (x_1.data…x_n.data, 1.0): tuples the caller keeps
-    and shares, since the node keeps them as they are (see `_Dot`)."""
-    wd = [w.data for w in wb]
+    ``wb`` = (w_1…w_n, b) is the neuron's tuple and ``wd`` their data, ``xs`` = (x_1…x_n) the
+    layer's inputs and ``xd1`` their data with a 1 for the bias (x_1.data…x_n.data, 1.0):
+    tuples the caller keeps and shares, since the node keeps them as they are (see `_Dot`)."""
     z = _builtin_sum(map(mul, wd, xd1))  # Σ_k w_k x_k, then + b·1
     # Under no_grad the result is a leaf; `_node is _record` (no thread is inside no_grad)
     # costs one global read per neuron, not per weight.
@@ -1033,7 +1037,7 @@ def weighted_input(
         out._lg = xd1
         out._c = None
         out._xs = xs
-        out._lx = tuple(wd)  # ∂z/∂x_k = w_k (b's entry at the end is never read)
+        out._lx = wd  # ∂z/∂x_k = w_k (b's entry at the end is never read)
         return out
     return _leaf(z, label)
 

@@ -100,8 +100,10 @@ class Neuron(Module):
             for k in range(1, nin + 1)
         ]
         self.b = Value(0.0, label("b", layer, index))
-        self._w_seen = list(self.w)  # the weights `_wb` was made from, see `_parameters_tuple`
+        self._w_seen = list(self.w)  # the weights `_wb` was made from, see `_shared_tuples`
         self._wb = (*self.w, self.b)
+        self._wd_seen: list[float] = []  # the numbers `_wd` was made from
+        self._wd: tuple[float, ...] = ()
         self.z_label = label("z", layer, index)
         self.a_label = label("a", layer, index)
 
@@ -115,7 +117,8 @@ class Neuron(Module):
     def forward(self, xs: tuple[Value, ...], xd: list[float]) -> tuple[Value, Value]:
         """(z, a) for inputs ``xs`` (Values) whose data is ``xd``:
         z^l_j = Σ_k w^l_jk a^{l-1}_k + b^l_j as one node, a^l_j = σ(z^l_j)."""
-        z = weighted_input(self._parameters_tuple(), tuple(xs), (*xd, 1.0), self.z_label)
+        wb, wd = self._shared_tuples()
+        z = weighted_input(wb, wd, tuple(xs), (*xd, 1.0), self.z_label)
         a = self._act(z)
         if a is not z:  # "linear": a^l_j is z^l_j itself
             a.label = self.a_label
@@ -124,15 +127,20 @@ class Neuron(Module):
     def parameters(self) -> list[Value]:
         return [*self.w, self.b]
 
-    def _parameters_tuple(self) -> tuple[Value, ...]:
-        """(w_1 … w_n, b) as one tuple, which every z node of this neuron shares (see
-        `engine._Dot`); made again whenever ``w`` or ``b`` holds other Values than last time
-        (comparing the lists compares the Values by identity)."""
+    def _shared_tuples(self) -> tuple[tuple[Value, ...], tuple[float, ...]]:
+        """((w_1 … w_n, b), their numbers now): the two tuples every z node of this neuron
+        shares (see `engine._Dot`).  The first is made again when ``w`` or ``b`` holds other
+        Values than last time (comparing the lists compares the Values by identity), the second
+        when their numbers changed (after an SGD step, say), not for every example."""
         wb = self._wb
         if wb[-1] is not self.b or self.w != self._w_seen:
             self._w_seen = list(self.w)
             wb = self._wb = (*self.w, self.b)
-        return wb
+        wd = [p.data for p in wb]
+        if wd != self._wd_seen:
+            self._wd_seen = wd
+            self._wd = tuple(wd)
+        return wb, self._wd
 
     def __repr__(self) -> str:
         return f"Neuron({len(self.w)}, activation={self.activation!r})"
@@ -178,7 +186,8 @@ class Layer(Module):
         # `Neuron.forward` written out: one call less per neuron is 1.7 % of a W1 step's
         # instructions (`python -m bench.instructions`)
         for n in self.neurons:
-            z = weighted_input(n._parameters_tuple(), xs, xd1, n.z_label)
+            wb, wd = n._shared_tuples()
+            z = weighted_input(wb, wd, xs, xd1, n.z_label)
             a = n._act(z)
             if a is not z:
                 a.label = n.a_label
