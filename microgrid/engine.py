@@ -673,6 +673,7 @@ def _order_and_reset(root: Value) -> list[Value]:
     done = set()
     stack = [root] if root._ps else []
     pop, push, emit = stack.pop, stack.append, order.append
+    node = _EMIT
     try:
         while stack:
             node = pop()
@@ -703,8 +704,8 @@ def _order_and_reset(root: Value) -> list[Value]:
             if (type(ps) is _Dot and type(node) is Value and ps.grad is not _SEEN
                     and id(ps._ps) in done and id(ps._xs) in done):
                 # a(z), one parent, over such a z
+                emit(ps)  # before its mark: an interruption leaves no mark outside order
                 ps.grad = _SEEN
-                emit(ps)
                 emit(node)
                 continue
             push(node)
@@ -721,9 +722,11 @@ def _order_and_reset(root: Value) -> list[Value]:
                     if p._ps and p.grad is not _SEEN:
                         push(p)
     finally:
+        # left only by an interruption: the node being visited, nodes marked but not ordered
+        stack.append(node)
         for node in order:
             node.grad = 0.0
-        for node in stack:  # left only by an interruption: nodes marked but not yet ordered
+        for node in stack:
             if node is not _EMIT and node.grad is _SEEN:
                 node.grad = 0.0
     return order

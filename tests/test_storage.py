@@ -131,6 +131,23 @@ def test_an_interrupted_backward_leaves_no_mark_and_the_next_one_is_right():
     assert x.grad == want
 
 
+def test_a_walk_interrupted_on_the_node_it_is_visiting_leaves_no_mark():
+    from microgrid.nn import Layer
+
+    layer = Layer(2, 3, "tanh", seed=1)
+    xs = [Value(0.5), Value(-0.25)]
+    layer(xs)
+    zs, outs = layer.forward(xs)
+    root = mg.sum(outs)
+    broken = zs[1]
+    saved = broken._xs
+    del broken._xs  # reading it raises, after the walk has marked the node
+    with pytest.raises(AttributeError):
+        root.backward()
+    broken._xs = saved
+    assert all(v.grad == v.grad for v in engine.reachable(root))  # no NaN mark left anywhere
+
+
 class _WatchedGrad(Value):
     """A Value that records every write to its grad."""
 
