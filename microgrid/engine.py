@@ -371,11 +371,12 @@ class Value:
             if g:
                 ps = node._ps
                 if type(ps) is tuple:
+                    # `p.grad = p.grad + …` rather than `+=`: one stack operation fewer per edge
                     for p, local in zip(ps, node._lg):
-                        p.grad += local * g
+                        p.grad = p.grad + local * g
                     if type(node) is _Dot:  # and the layer's inputs: ∂z/∂x_k = w_k
                         for p, local in zip(node._xs, node._lx):
-                            p.grad += local * g
+                            p.grad = p.grad + local * g
                 else:  # one parent, stored without a tuple, and maybe a second (a _Pair)
                     ps.grad += node._lg * g
                     if type(node) is _Pair:
