@@ -86,12 +86,20 @@ def fractional_power(x: float, n: float) -> float:
     raise ValueError(f"power: {x!r} ** {n!r} is not defined here")
 
 
+def sqrt(x: float) -> float:
+    """√x for x > 0, where the engine defines it (at 0 its derivative is infinite); 0 and
+    below raise, as in `power` (math.sqrt would return 0.0 for 0 without a word)."""
+    if x > 0.0:
+        return math.sqrt(x)
+    raise ValueError(f"sqrt: {x!r} is not > 0")
+
+
 _GLOBALS = {
     "power": power,
     "fractional_power": fractional_power,
     "exp": math.exp,
     "log": math.log,
-    "sqrt": math.sqrt,
+    "sqrt": sqrt,
     "tanh": math.tanh,
     "isfinite": math.isfinite,
     "σ": σ,

@@ -348,6 +348,9 @@ ERROR_CASES = [
     ("power: 0 ** Value under a dead relu", lambda x: x.relu() ** x.relu(), [1.0], [0.0]),
     ("power: 0 ** 0.5 under a dead relu", lambda x: x.relu() ** 0.5, [1.0], [0.0]),
     ("power: -1 ** 0.5 under abs", lambda x: (x**0.5).abs(), [1.0], [-1.0]),
+    # math.sqrt(0.0) is 0.0, and the gradient line that would divide by it is not run: the
+    # relu below it is dead (found by hypothesis)
+    ("sqrt of 0 over a dead relu", lambda x: x.relu().sqrt(), [1.0], [0.0]),
 ]
 
 
