@@ -26,7 +26,7 @@ from operator import add, mul, pow, sub, truediv
 
 __all__ = [
     "Value", "Const", "sum", "dot", "check_real", "reachable", "topological", "interior_order",
-    "weighted_input", "apply",
+    "apply",
     "no_grad", "grad", "RemovableHandle",
 ]
 
@@ -370,13 +370,17 @@ class Value:
             g = node.grad
             if g:
                 ps = node._ps
-                if type(ps) is tuple:
-                    # `p.grad = p.grad + …` rather than `+=`: one stack operation fewer per edge
+                if type(node) is _Dot and node._xs:
+                    # z = Σ_k w_k x_k + b: ∂z/∂w_k = x_k and ∂z/∂x_k = w_k, side by side
+                    # (`p.grad = p.grad + …` rather than `+=`: one stack operation fewer)
+                    for w, x, dw, dx in zip(ps, node._xs, node._lg, node._lx):
+                        w.grad = w.grad + dw * g
+                        x.grad = x.grad + dx * g
+                    b = ps[-1]
+                    b.grad = b.grad + node._lg[-1] * g  # ∂z/∂b = 1
+                elif type(ps) is tuple:
                     for p, local in zip(ps, node._lg):
                         p.grad = p.grad + local * g
-                    if type(node) is _Dot:  # and the layer's inputs: ∂z/∂x_k = w_k
-                        for p, local in zip(node._xs, node._lx):
-                            p.grad = p.grad + local * g
                 else:  # one parent, stored without a tuple, and maybe a second (a _Pair)
                     ps.grad += node._lg * g
                     if type(node) is _Pair:
@@ -1027,7 +1031,11 @@ def weighted_input(
 
     ``wb`` = (w_1…w_n, b) is the neuron's tuple and ``wd`` their data, ``xs`` = (x_1…x_n) the
     layer's inputs and ``xd1`` their data with a 1 for the bias (x_1.data…x_n.data, 1.0):
-    tuples the caller keeps and shares, since the node keeps them as they are (see `_Dot`)."""
+    tuples the caller keeps and shares, since the node keeps them as they are (see `_Dot`).
+    Nothing is checked here (it runs once per neuron and example): the caller, `nn.Layer` or
+    `nn.Neuron`, guarantees n + 1 entries in ``wb``, ``wd`` and ``xd1`` and n in ``xs``, which
+    ``parents``, ``local_grads`` and backward's chain rule rely on.  Not part of the public
+    API (`dot` is: it checks its arguments)."""
     z = _builtin_sum(map(mul, wd, xd1))  # Σ_k w_k x_k, then + b·1
     # Under no_grad the result is a leaf; `_node is _record` (no thread is inside no_grad)
     # costs one global read per neuron, not per weight.
