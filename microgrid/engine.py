@@ -371,8 +371,9 @@ class Value:
             if g:
                 ps = node._ps
                 if type(node) is _Dot and node._xs:
-                    # z = Σ_k w_k x_k + b: ∂z/∂w_k = x_k and ∂z/∂x_k = w_k, side by side
-                    # (`p.grad = p.grad + …` rather than `+=`: one stack operation fewer)
+                    # z = Σ_k w_k x_k + b, side by side: ∂z/∂w_k = x_k (a term of BP4's
+                    # a_k δ) and ∂z/∂x_k = w_k (a term of BP2's Σ_j w_jk δ_j); written
+                    # `p.grad = p.grad + …`, not `+=`: one stack operation fewer per edge
                     for w, x, dw, dx in zip(ps, node._xs, node._lg, node._lx):
                         w.grad = w.grad + dw * g
                         x.grad = x.grad + dx * g
