@@ -137,6 +137,7 @@ class Neuron(Module):
             self._w_seen = list(self.w)
             wb = self._wb = (*self.w, self.b)
         wd = [p.data for p in wb]
+        # by ==, so a weight set from 0.0 to -0.0 keeps the tuple: the same number
         if wd != self._wd_seen:
             self._wd_seen = wd
             self._wd = tuple(wd)
