@@ -100,10 +100,9 @@ class Neuron(Module):
             for k in range(1, nin + 1)
         ]
         self.b = Value(0.0, label("b", layer, index))
-        self._w_seen = list(self.w)  # the weights `_wb` was made from, see `_shared_tuples`
-        self._wb = (*self.w, self.b)
-        self._wd_seen: list[float] = []  # the numbers `_wd` was made from
-        self._wd: tuple[float, ...] = ()
+        # (what each tuple was made from, the tuple), see `_shared_tuples`
+        self._wb_cache = (list(self.w), (*self.w, self.b))
+        self._wd_cache: tuple[list[float], tuple[float, ...]] = ([], ())
         self.z_label = label("z", layer, index)
         self.a_label = label("a", layer, index)
 
@@ -132,16 +131,20 @@ class Neuron(Module):
         shares (see `engine._Dot`).  The first is made again when ``w`` or ``b`` holds other
         Values than last time (comparing the lists compares the Values by identity), the second
         when their numbers changed (after an SGD step, say), not for every example."""
-        wb = self._wb
-        if wb[-1] is not self.b or self.w != self._w_seen:
-            self._w_seen = list(self.w)
-            wb = self._wb = (*self.w, self.b)
+        # Each cache is one attribute holding a pair, read and replaced whole: another thread
+        # running this neuron meanwhile sees the old pair or the new one, never a mix.
+        w_seen, wb = self._wb_cache
+        if wb[-1] is not self.b or self.w != w_seen:
+            w_seen = list(self.w)
+            wb = (*w_seen, self.b)
+            self._wb_cache = (w_seen, wb)
+        wd_seen, wd_tuple = self._wd_cache
         wd = [p.data for p in wb]
         # by ==, so a weight set from 0.0 to -0.0 keeps the tuple: the same number
-        if wd != self._wd_seen:
-            self._wd_seen = wd
-            self._wd = tuple(wd)
-        return wb, self._wd
+        if wd != wd_seen:
+            wd_tuple = tuple(wd)
+            self._wd_cache = (wd, wd_tuple)
+        return wb, wd_tuple
 
     def __repr__(self) -> str:
         return f"Neuron({len(self.w)}, activation={self.activation!r})"

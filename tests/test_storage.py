@@ -268,6 +268,38 @@ def test_a_weight_given_new_data_is_read_by_the_next_example():
     assert z_before.local_grads[len(n.w) + 1] != 2.0  # the earlier z keeps its own numbers
 
 
+def test_a_neuron_run_between_any_two_writes_of_its_cache_reads_the_current_weights():
+    # what another thread would get if it ran the neuron while this one refreshes the shared
+    # tuples: after every attribute write the neuron makes, run it once more and check
+    from microgrid.nn import Neuron
+
+    class Interrupted(Neuron):
+        armed, inside, reads = False, False, []
+
+        def __setattr__(self, name: str, value: object) -> None:
+            super().__setattr__(name, value)
+            cls = type(self)
+            if cls.armed and not cls.inside:
+                cls.inside = True
+                try:
+                    wb, wd = self._shared_tuples()
+                    cls.reads.append((wb, wd, (*self.w, self.b)))
+                finally:
+                    cls.inside = False
+
+    n = Interrupted(3, "tanh", seed=2)
+    xs = (Value(0.5), Value(-0.25), Value(2.0))
+    n.forward(xs, [x.data for x in xs])
+    Interrupted.armed = True
+    n.w[1].data = 3.0  # new numbers
+    n.forward(xs, [x.data for x in xs])
+    n.w[0] = Value(-1.5)  # another Value
+    n.forward(xs, [x.data for x in xs])
+    assert len(Interrupted.reads) >= 2  # the numbers' refresh and the tuple's were interrupted
+    for wb, wd, current in Interrupted.reads:
+        assert wb == current and wd == tuple(p.data for p in current)
+
+
 def test_local_grads_set_by_hand_on_a_z_node_are_used_once():
     layer, xs = _layer_and_inputs()
     z = layer.forward(xs)[0][0]
