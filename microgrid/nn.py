@@ -62,6 +62,52 @@ def _make_rng(seed: int | None, rng: random.Random | None) -> random.Random:
     return random.Random(seed)
 
 
+class _SharedTuples:
+    """The two tuples each z node of a neuron shares with the neuron's other z nodes (see
+    `engine._Dot`): its (w_1 … w_n, b), and their numbers now.  A `Layer` keeps one for all its
+    neurons, so a forward pass reads them once per example for the whole layer, not per neuron.
+
+    The (w…, b) tuples are made again when a weight or bias was replaced by another Value, the
+    number tuples when a number changed (after an SGD step, say), not for every example.
+    Everything sits in one attribute, read and replaced whole: another thread running the same
+    layer meanwhile gets the old tuples or the new ones, never new weights with old numbers."""
+
+    __slots__ = ("_cache",)
+
+    def __init__(self) -> None:
+        # (the (w, b) pairs the tuples were made from, the (w…, b) tuples, all their Values
+        # in one list, their numbers as read, the number tuples)
+        self._cache: tuple = (None, [], [], None, [])
+
+    def get(
+        self, neurons: Sequence[Neuron], nin: int
+    ) -> tuple[list[tuple[Value, ...]], list[tuple[float, ...]]]:
+        """([(w…, b) of each neuron], [their numbers]) for ``neurons`` with ``nin`` inputs."""
+        made_from, wbs, params, numbers, wds = self._cache
+        now = [(n.w, n.b) for n in neurons]
+        # Lists of Values compare their items by identity: in C, one pass over the weights.
+        if now != made_from:
+            for j, (w, _) in enumerate(now, 1):
+                if len(w) != nin:
+                    raise ValueError(
+                        f"neuron {j} has {len(w)} weights for {nin} inputs; a neuron needs one "
+                        "weight per input"
+                    )
+            made_from = [(list(w), b) for w, b in now]
+            wbs = [(*w, b) for w, b in made_from]
+            params = [p for wb in wbs for p in wb]
+            numbers = None
+        read = [p.data for p in params]
+        # by ==, so a weight set from 0.0 to -0.0 keeps the tuple: the same number
+        if read != numbers:
+            size = nin + 1
+            wds = [tuple(read[i : i + size]) for i in range(0, len(read), size)]
+        # Keeping the numbers just read, even equal ones, makes the next comparison one of
+        # identity: an update by 0 (lr = 0, a zero gradient) leaves equal numbers in new floats.
+        self._cache = (made_from, wbs, params, read, wds)
+        return wbs, wds
+
+
 class Module:
     """Anything with parameters."""
 
@@ -100,9 +146,7 @@ class Neuron(Module):
             for k in range(1, nin + 1)
         ]
         self.b = Value(0.0, label("b", layer, index))
-        # (what each tuple was made from, the tuple), see `_shared_tuples`
-        self._wb_cache = (list(self.w), (*self.w, self.b))
-        self._wd_cache: tuple[list[float], tuple[float, ...]] = ([], ())
+        self._shared = _SharedTuples()
         self.z_label = label("z", layer, index)
         self.a_label = label("a", layer, index)
 
@@ -116,7 +160,7 @@ class Neuron(Module):
     def forward(self, xs: tuple[Value, ...], xd: list[float]) -> tuple[Value, Value]:
         """(z, a) for inputs ``xs`` (Values) whose data is ``xd``:
         z^l_j = Σ_k w^l_jk a^{l-1}_k + b^l_j as one node, a^l_j = σ(z^l_j)."""
-        wb, wd = self._shared_tuples()
+        (wb,), (wd,) = self._shared.get((self,), len(xs))
         z = weighted_input(wb, wd, tuple(xs), (*xd, 1.0), self.z_label)
         a = self._act(z)
         if a is not z:  # "linear": a^l_j is z^l_j itself
@@ -125,26 +169,6 @@ class Neuron(Module):
 
     def parameters(self) -> list[Value]:
         return [*self.w, self.b]
-
-    def _shared_tuples(self) -> tuple[tuple[Value, ...], tuple[float, ...]]:
-        """((w_1 … w_n, b), their numbers now): the two tuples every z node of this neuron
-        shares (see `engine._Dot`).  The first is made again when ``w`` or ``b`` holds other
-        Values than last time (comparing the lists compares the Values by identity), the second
-        when their numbers changed (after an SGD step, say), not for every example."""
-        # Each cache is one attribute holding a pair, read and replaced whole: another thread
-        # running this neuron meanwhile sees the old pair or the new one, never a mix.
-        w_seen, wb = self._wb_cache
-        if wb[-1] is not self.b or self.w != w_seen:
-            w_seen = list(self.w)
-            wb = (*w_seen, self.b)
-            self._wb_cache = (w_seen, wb)
-        wd_seen, wd_tuple = self._wd_cache
-        wd = [p.data for p in wb]
-        # by ==, so a weight set from 0.0 to -0.0 keeps the tuple: the same number
-        if wd != wd_seen:
-            wd_tuple = tuple(wd)
-            self._wd_cache = (wd, wd_tuple)
-        return wb, wd_tuple
 
     def __repr__(self) -> str:
         return f"Neuron({len(self.w)}, activation={self.activation!r})"
@@ -169,6 +193,7 @@ class Layer(Module):
             Neuron(nin, activation, rng=rng, layer=layer, index=j) for j in range(1, nout + 1)
         ]
         self.nin, self.nout, self.activation = nin, nout, check_activation(activation)
+        self._shared = _SharedTuples()
 
     def __call__(self, x: Input) -> list[Value]:
         return self.forward(x)[1]
@@ -187,10 +212,11 @@ class Layer(Module):
         # a^{l-1}_k read once for all the layer's neurons, and a 1 for the bias
         xd1 = (*[v.data for v in xs], 1.0)
         zs, out = [], []
-        # `Neuron.forward` written out: one call less per neuron is 1.7 % of a W1 step's
-        # instructions (`python -m bench.instructions`)
-        for n in self.neurons:
-            wb, wd = n._shared_tuples()
+        # `Neuron.forward` written out, with the tuples of all neurons read at once: a call
+        # and a comprehension per neuron were 8 % of a W1 step's instructions
+        # (`python -m bench.instructions`)
+        neurons = self.neurons
+        for n, wb, wd in zip(neurons, *self._shared.get(neurons, self.nin)):
             z = weighted_input(wb, wd, xs, xd1, n.z_label)
             a = n._act(z)
             if a is not z:

@@ -237,6 +237,10 @@ def test_z_nodes_share_the_neurons_and_the_layers_tuples():
     (z1_again, _), _ = layer.forward([Value(0.5) for _ in xs])
     assert z1._ps is z1_again._ps  # the neuron's (w…, b), for every example
     assert z1._xs is z2._xs  # the layer's inputs, for every neuron
+    for w in layer.neurons[0].w:
+        w.data = w.data + 0.0  # equal numbers in new floats, as an SGD step by 0 leaves them
+    (z1_after, _), _ = layer.forward(xs)
+    assert z1_after._lx is z1._lx  # the weights' numbers, until one changes
 
 
 def test_a_weight_replaced_by_another_value_is_a_parent_from_the_next_call_on():
@@ -268,12 +272,13 @@ def test_a_weight_given_new_data_is_read_by_the_next_example():
     assert z_before.local_grads[len(n.w) + 1] != 2.0  # the earlier z keeps its own numbers
 
 
-def test_a_neuron_run_between_any_two_writes_of_its_cache_reads_the_current_weights():
-    # what another thread would get if it ran the neuron while this one refreshes the shared
-    # tuples: after every attribute write the neuron makes, run it once more and check
-    from microgrid.nn import Neuron
+def test_a_layer_run_between_any_two_writes_of_its_cache_reads_the_current_weights():
+    # what another thread would get if it ran the layer while this one refreshes the shared
+    # tuples: after every attribute write the cache makes, run the layer once more and check
+    from microgrid.nn import Layer, _SharedTuples
 
-    class Interrupted(Neuron):
+    class Interrupted(_SharedTuples):
+        __slots__ = ()
         armed, inside, reads = False, False, []
 
         def __setattr__(self, name: str, value: object) -> None:
@@ -282,22 +287,47 @@ def test_a_neuron_run_between_any_two_writes_of_its_cache_reads_the_current_weig
             if cls.armed and not cls.inside:
                 cls.inside = True
                 try:
-                    wb, wd = self._shared_tuples()
-                    cls.reads.append((wb, wd, (*self.w, self.b)))
+                    wbs, wds = self.get(layer.neurons, layer.nin)
+                    cls.reads.append((wbs, wds, [(*n.w, n.b) for n in layer.neurons]))
                 finally:
                     cls.inside = False
 
-    n = Interrupted(3, "tanh", seed=2)
+    layer = Layer(3, 2, "tanh", seed=2)
+    layer._shared = Interrupted()
     xs = (Value(0.5), Value(-0.25), Value(2.0))
-    n.forward(xs, [x.data for x in xs])
+    layer.forward(xs)
     Interrupted.armed = True
-    n.w[1].data = 3.0  # new numbers
-    n.forward(xs, [x.data for x in xs])
-    n.w[0] = Value(-1.5)  # another Value
-    n.forward(xs, [x.data for x in xs])
-    assert len(Interrupted.reads) >= 2  # the numbers' refresh and the tuple's were interrupted
-    for wb, wd, current in Interrupted.reads:
-        assert wb == current and wd == tuple(p.data for p in current)
+    layer.neurons[1].w[1].data = 3.0  # new numbers
+    layer.forward(xs)
+    layer.neurons[0].w[0] = Value(-1.5)  # another Value
+    layer.forward(xs)
+    assert len(Interrupted.reads) >= 2  # the numbers' refresh and the tuples' were interrupted
+    for wbs, wds, current in Interrupted.reads:
+        assert wbs == current
+        assert wds == [tuple(p.data for p in wb) for wb in current]
+
+
+def test_a_lone_neuron_reads_new_weights_and_new_numbers_too():
+    from microgrid.nn import Neuron
+
+    n = Neuron(2, "linear", seed=1)
+    xs = (Value(0.5), Value(-2.0))
+    n(xs)
+    n.w[0].data, n.b.data = 3.0, 1.0
+    assert n(xs).data == 3.0 * 0.5 + n.w[1].data * -2.0 + 1.0
+    n.w[1] = Value(4.0)
+    z = n(xs)
+    assert z.data == 3.0 * 0.5 + 4.0 * -2.0 + 1.0 and n.w[1] in z.parents
+
+
+def test_a_neuron_given_a_weight_more_than_its_layer_has_inputs_is_named():
+    # the z node's tuples must line up with the layer's inputs; a mismatch would be summed
+    # short by zip, silently, so it is refused when the tuples are made
+    layer, xs = _layer_and_inputs()
+    layer.forward(xs)
+    layer.neurons[1].w.append(Value(1.0))
+    with pytest.raises(ValueError, match=r"neuron 2 has 4 weights for 3 inputs"):
+        layer.forward(xs)
 
 
 def test_local_grads_set_by_hand_on_a_z_node_are_used_once():
