@@ -200,15 +200,16 @@ class Layer(Module):
 
     def forward(self, x: Input) -> tuple[list[Value], list[Value]]:
         """([z^l_1 …], [a^l_1 …]) for this layer, given the previous layer's outputs."""
-        xs = tuple(x)
-        if len(xs) != self.nin:
-            raise ValueError(f"Layer expects {self.nin} inputs, got {len(xs)}")
-        return self._forward(tuple(v if isinstance(v, Value) else Value(v) for v in xs))
+        return self._forward(tuple(v if isinstance(v, Value) else Value(v) for v in x))
 
     def _forward(self, xs: tuple[Value, ...]) -> tuple[list[Value], list[Value]]:
-        # MLP's hot path: xs are already Values of the right number.  The z nodes keep xs as
-        # their parents (see `engine._Dot`), so it must be a tuple nobody can change.
+        # MLP's hot path: xs are already Values.  The z nodes keep xs as their parents (see
+        # `engine._Dot`), so it must be a tuple nobody can change.
         xs = tuple(xs)
+        # also checked inside an MLP: a neuron added to or removed from the layer before
+        # changes how many inputs this one gets, and `weighted_input` would sum short
+        if len(xs) != self.nin:
+            raise ValueError(f"Layer expects {self.nin} inputs, got {len(xs)}")
         # a^{l-1}_k read once for all the layer's neurons, and a 1 for the bias
         xd1 = (*[v.data for v in xs], 1.0)
         zs, out = [], []

@@ -285,6 +285,26 @@ def test_mlp_input_of_the_wrong_length_is_a_value_error_with_both_sizes():
         MLP(2, [3, 1], seed=0)([1.0, 2.0, 3.0])
 
 
+@pytest.mark.parametrize(
+    "change", [lambda w: w.append(Value(1.0)), lambda w: w.pop()], ids=["one more", "one fewer"]
+)
+def test_a_neuron_whose_weights_no_longer_match_its_inputs_is_named(change):
+    # the z node's tuples must line up with the layer's inputs, or zip would sum them short
+    mlp = MLP(2, [3, 1], seed=0)
+    mlp([1.0, 2.0])
+    change(mlp.layers[1].neurons[0].w)
+    n = len(mlp.layers[1].neurons[0].w)
+    with pytest.raises(ValueError, match=rf"neuron 1 has {n} weights for 3 inputs"):
+        mlp([1.0, 2.0])
+
+
+def test_a_neuron_added_to_a_layer_of_an_mlp_is_a_value_error_in_the_next_layer():
+    mlp = MLP(2, [3, 1], seed=0)
+    mlp.layers[0].neurons.append(Neuron(2, seed=1))
+    with pytest.raises(ValueError, match="Layer expects 3 inputs, got 4"):
+        mlp([1.0, 2.0])
+
+
 def test_mlp_input_that_is_not_a_sequence_is_a_value_error():
     with pytest.raises(ValueError, match="sequence of 2 numbers, got float"):
         MLP(2, [1], seed=0)(1.5)
