@@ -151,16 +151,16 @@ class Neuron(Module):
         self.a_label = label("a", layer, index)
 
     def __call__(self, x: Input) -> Value:
-        xs = tuple(x)
-        if len(xs) != len(self.w):
-            raise ValueError(f"Neuron expects {len(self.w)} inputs, got {len(xs)}")
-        xs = tuple(v if isinstance(v, Value) else Value(v) for v in xs)
+        xs = tuple(v if isinstance(v, Value) else Value(v) for v in x)
         return self.forward(xs, [v.data for v in xs])[1]
 
     def forward(self, xs: tuple[Value, ...], xd: list[float]) -> tuple[Value, Value]:
         """(z, a) for inputs ``xs`` (Values) whose data is ``xd``:
         z^l_j = Σ_k w^l_jk a^{l-1}_k + b^l_j as one node, a^l_j = σ(z^l_j)."""
-        (wb,), (wd,) = self._shared.get((self,), len(xs))
+        n = len(self.w)
+        if len(xs) != n or len(xd) != n:  # `weighted_input` would sum short
+            raise ValueError(f"Neuron expects {n} inputs, got {len(xs)} (and {len(xd)} numbers)")
+        (wb,), (wd,) = self._shared.get((self,), n)
         z = weighted_input(wb, wd, tuple(xs), (*xd, 1.0), self.z_label)
         a = self._act(z)
         if a is not z:  # "linear": a^l_j is z^l_j itself
