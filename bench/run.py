@@ -16,12 +16,11 @@ from __future__ import annotations
 import argparse
 import gc
 import os
-import statistics
 import sys
 import time
 
 from . import no_grad_eval, w1_step, w2_chain, w3_memory, w4_wide
-from .timing import machine, median_ratio, steps_in_rounds, without_gc
+from .timing import machine, median_ratio, medians, steps_in_rounds, without_gc
 
 TARGET_W1_VS_MICROGRAD = 50.0
 TARGET_W1_VS_FLOOR = 3.0  # torch imported (its objects make the garbage collector slower)
@@ -62,7 +61,7 @@ def run_w1(rounds: int, call_seconds: float) -> tuple[str, list[str], dict]:
     if "micrograd" in steps:
         steps["micrograd, gc off"] = without_gc(engines["micrograd"].step)
     runs, reps = steps_in_rounds(steps, rounds, call_seconds)
-    med = {name: statistics.median(ts) for name, ts in runs.items()}
+    med = medians(runs)
     w1_step.check_equal(engines)  # every engine timed the same step from the same weights
 
     def ratio(a: str, b: str) -> float:  # time of a ÷ time of b, median over rounds

@@ -69,7 +69,11 @@ def interleaved(
     setups: dict[str, Callable[[], object]] | None = None,
 ) -> dict[str, float]:
     """Median seconds per call of each function over ``rounds`` interleaved rounds."""
-    runs = interleaved_runs(fns, rounds, setups)
+    return medians(interleaved_runs(fns, rounds, setups))
+
+
+def medians(runs: dict[str, list[float]]) -> dict[str, float]:
+    """Each engine's median over its rounds."""
     return {name: statistics.median(ts) for name, ts in runs.items()}
 
 

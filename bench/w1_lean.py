@@ -16,11 +16,10 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import statistics
 import sys
 
 from .data import initial_weights, two_moons
-from .timing import steps_in_rounds
+from .timing import medians, steps_in_rounds
 from .w1_step import FloorEngine, Micrograd, Microgrid, MicrogridCompiled
 
 
@@ -44,7 +43,7 @@ def measure(rounds: int, call_seconds: float) -> dict:
     runs, reps = steps_in_rounds(steps, rounds, call_seconds)
     _check(engines)  # still the same step from the same weights
     return {
-        "seconds": {name: statistics.median(ts) for name, ts in runs.items()},
+        "seconds": medians(runs),
         "runs": runs,
         "reps": reps,
         "tracked_objects": tracked,
