@@ -47,7 +47,7 @@ def _child(what: str, steps: int) -> None:
         engine.model.zero_grad()
         root = engine.build()
         if what == "forward + order":
-            interior_order(root, reset=True)
+            interior_order(root)
         elif what == "forward + backward":
             root.backward()
 

@@ -17,6 +17,7 @@ from .engine import Const, Value, dot, grad, no_grad, sum  # noqa: F401 - sum: n
 from .explore import Explorer, explore  # after this, microgrid.explore is the function
 from .gradient_check import GradcheckError, gradcheck
 from .nn import MLP, Layer, Module, Neuron
+from .ops import cos, exp, log, op, relu, sigmoid, sin, softplus, sqrt, tanh
 
 __version__ = "0.1.0"
 
@@ -24,7 +25,8 @@ __version__ = "0.1.0"
 # builtins) and the drawing functions (they need graphviz); all are still importable by name.
 __all__ = [
     "Value", "Const", "dot", "gradcheck", "GradcheckError",
-    "Module", "Neuron", "Layer", "MLP", "no_grad", "grad", "explore", "Explorer",
+    "Module", "Neuron", "Layer", "MLP", "no_grad", "grad", "explore", "Explorer", "op",
+    "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "softplus",
 ]
 
 

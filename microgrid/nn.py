@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from . import io
-from .engine import Value, check_real, weighted_input
+from .engine import Value, check_real, dot
 from .notation import ACTIVATIONS, check_activation, label
 
 __all__ = ["ACTIVATIONS", "Module", "Neuron", "Layer", "MLP", "Trace"]
@@ -62,52 +62,6 @@ def _make_rng(seed: int | None, rng: random.Random | None) -> random.Random:
     return random.Random(seed)
 
 
-class _SharedTuples:
-    """The two tuples each z node of a neuron shares with the neuron's other z nodes (see
-    `engine._Dot`): its (w_1 … w_n, b), and their numbers now.  A `Layer` keeps one for all its
-    neurons, so a forward pass reads them once per example for the whole layer, not per neuron.
-
-    The (w…, b) tuples are made again when a weight or bias was replaced by another Value, the
-    number tuples when a number changed (after an SGD step, say), not for every example.
-    Everything sits in one attribute, read and replaced whole: another thread running the same
-    layer meanwhile gets the old tuples or the new ones, never new weights with old numbers."""
-
-    __slots__ = ("_cache",)
-
-    def __init__(self) -> None:
-        # (the (w, b) pairs the tuples were made from, the (w…, b) tuples, all their Values
-        # in one list, their numbers as read, the number tuples)
-        self._cache: tuple = (None, [], [], None, [])
-
-    def get(
-        self, neurons: Sequence[Neuron], nin: int
-    ) -> tuple[list[tuple[Value, ...]], list[tuple[float, ...]]]:
-        """([(w…, b) of each neuron], [their numbers]) for ``neurons`` with ``nin`` inputs."""
-        made_from, wbs, params, numbers, wds = self._cache
-        now = [(n.w, n.b) for n in neurons]
-        # Lists of Values compare their items by identity: in C, one pass over the weights.
-        if now != made_from:
-            for j, (w, _) in enumerate(now, 1):
-                if len(w) != nin:
-                    raise ValueError(
-                        f"neuron {j} has {len(w)} weights for {nin} inputs; a neuron needs one "
-                        "weight per input"
-                    )
-            made_from = [(list(w), b) for w, b in now]
-            wbs = [(*w, b) for w, b in made_from]
-            params = [p for wb in wbs for p in wb]
-            numbers = None
-        read = [p.data for p in params]
-        # by ==, so a weight set from 0.0 to -0.0 keeps the tuple: the same number
-        if read != numbers:
-            size = nin + 1
-            wds = [tuple(read[i : i + size]) for i in range(0, len(read), size)]
-        # Keeping the numbers just read, even equal ones, makes the next comparison one of
-        # identity: an update by 0 (lr = 0, a zero gradient) leaves equal numbers in new floats.
-        self._cache = (made_from, wbs, params, read, wds)
-        return wbs, wds
-
-
 class Module:
     """Anything with parameters."""
 
@@ -146,22 +100,19 @@ class Neuron(Module):
             for k in range(1, nin + 1)
         ]
         self.b = Value(0.0, label("b", layer, index))
-        self._shared = _SharedTuples()
         self.z_label = label("z", layer, index)
         self.a_label = label("a", layer, index)
 
     def __call__(self, x: Input) -> Value:
-        xs = tuple(v if isinstance(v, Value) else Value(v) for v in x)
-        return self.forward(xs, [v.data for v in xs])[1]
+        return self.forward(tuple(v if isinstance(v, Value) else Value(v) for v in x))[1]
 
-    def forward(self, xs: tuple[Value, ...], xd: list[float]) -> tuple[Value, Value]:
-        """(z, a) for inputs ``xs`` (Values) whose data is ``xd``:
-        z^l_j = Σ_k w^l_jk a^{l-1}_k + b^l_j as one node, a^l_j = σ(z^l_j)."""
-        n = len(self.w)
-        if len(xs) != n or len(xd) != n:  # `weighted_input` would sum short
-            raise ValueError(f"Neuron expects {n} inputs, got {len(xs)} (and {len(xd)} numbers)")
-        (wb,), (wd,) = self._shared.get((self,), n)
-        z = weighted_input(wb, wd, tuple(xs), (*xd, 1.0), self.z_label)
+    def forward(self, xs: Sequence[Value]) -> tuple[Value, Value]:
+        """(z, a) for the inputs ``xs``: z^l_j = Σ_k w^l_jk a^{l-1}_k + b^l_j as one `dot`
+        node (docs/backprop.md §2), a^l_j = σ(z^l_j)."""
+        if len(xs) != len(self.w):
+            raise ValueError(f"Neuron expects {len(self.w)} inputs, got {len(xs)}")
+        z = dot(self.w, xs, self.b)
+        z.label = self.z_label
         a = self._act(z)
         if a is not z:  # "linear": a^l_j is z^l_j itself
             a.label = self.a_label
@@ -193,7 +144,6 @@ class Layer(Module):
             Neuron(nin, activation, rng=rng, layer=layer, index=j) for j in range(1, nout + 1)
         ]
         self.nin, self.nout, self.activation = nin, nout, check_activation(activation)
-        self._shared = _SharedTuples()
 
     def __call__(self, x: Input) -> list[Value]:
         return self.forward(x)[1]
@@ -202,26 +152,17 @@ class Layer(Module):
         """([z^l_1 …], [a^l_1 …]) for this layer, given the previous layer's outputs."""
         return self._forward(tuple(v if isinstance(v, Value) else Value(v) for v in x))
 
-    def _forward(self, xs: tuple[Value, ...]) -> tuple[list[Value], list[Value]]:
-        # MLP's hot path: xs are already Values.  The z nodes keep xs as their parents (see
-        # `engine._Dot`), so it must be a tuple nobody can change.
-        xs = tuple(xs)
-        # also checked inside an MLP: a neuron added to or removed from the layer before
-        # changes how many inputs this one gets, and `weighted_input` would sum short
+    def _forward(self, xs: Sequence[Value]) -> tuple[list[Value], list[Value]]:
+        # MLP's path: xs are already Values.  Checked also inside an MLP: a neuron added to
+        # or removed from the layer before changes how many inputs this one gets.
         if len(xs) != self.nin:
             raise ValueError(f"Layer expects {self.nin} inputs, got {len(xs)}")
-        # a^{l-1}_k read once for all the layer's neurons, and a 1 for the bias
-        xd1 = (*[v.data for v in xs], 1.0)
         zs, out = [], []
-        # `Neuron.forward` written out, with the tuples of all neurons read at once: a call
-        # and a comprehension per neuron were 8 % of a W1 step's instructions
-        # (`python -m bench.instructions`)
-        neurons = self.neurons
-        for n, wb, wd in zip(neurons, *self._shared.get(neurons, self.nin)):
-            z = weighted_input(wb, wd, xs, xd1, n.z_label)
-            a = n._act(z)
-            if a is not z:
-                a.label = n.a_label
+        for j, n in enumerate(self.neurons, 1):
+            if len(n.w) != self.nin:
+                raise ValueError(f"neuron {j} has {len(n.w)} weights for {self.nin} inputs; "
+                                 "a neuron needs one weight per input")
+            z, a = n.forward(xs)
             zs.append(z)
             out.append(a)
         return zs, out

@@ -298,14 +298,14 @@ def test_a_neuron_whose_weights_no_longer_match_its_inputs_is_named(change):
         mlp([1.0, 2.0])
 
 
-def test_a_neuron_run_on_inputs_and_numbers_of_other_lengths_is_a_value_error():
+def test_a_neuron_run_on_another_number_of_inputs_is_a_value_error():
     n = Neuron(2, seed=0)
     xs = (Value(1.0), Value(2.0))
-    n.forward(xs, [1.0, 2.0])
+    n.forward(xs)
     with pytest.raises(ValueError, match=r"Neuron expects 2 inputs, got 3"):
-        n.forward((*xs, Value(3.0)), [1.0, 2.0, 3.0])
-    with pytest.raises(ValueError, match=r"got 2 \(and 1 numbers\)"):
-        n.forward(xs, [1.0])
+        n.forward((*xs, Value(3.0)))
+    with pytest.raises(ValueError, match=r"Neuron expects 2 inputs, got 1"):
+        n.forward(xs[:1])
 
 
 def test_a_neuron_added_to_a_layer_of_an_mlp_is_a_value_error_in_the_next_layer():

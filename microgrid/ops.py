@@ -1,0 +1,323 @@
+"""The op table: every operation of microgrid, each defined once.
+
+An operation is one `Op`: its name (what a node's ``.op`` says), how many operands it takes,
+its forward pass on floats (raising, naming itself, outside its domain), and its local
+derivative written **once**:
+
+    derivative(*xs, out) → ∂out/∂x_i for each operand (one value for one operand, else a tuple)
+
+Called with floats, the rule gives the numbers the forward pass stores in ``local_grads``;
+called with Values it builds them as a graph, which is how ``grad(create_graph=True)``
+differentiates a gradient again; called with the compiler's symbols it writes the line of
+Python a compiled replay runs.  So the interpreter, second order and `compile` cannot disagree.
+The rules use arithmetic and the table's own functions (`exp`, `sigmoid`, …), which work on
+floats and Values alike:
+
+    >>> exp(1.0)                    # a float for floats
+    2.718281828459045
+
+Everything else reads this table: `Value`'s methods and operators (`microgrid.engine`),
+`microgrid.apply`, `grad`, `compile`, `draw_dot` (``symbol``), the explorer (``formula``),
+the torch bridge and the tests (``torch``).  `op` adds a user's entry the same way.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable
+from dataclasses import dataclass
+from operator import mul
+
+__all__ = ["Op", "op", "get", "table", "power", "exp", "log", "sqrt", "sin", "cos", "tanh",
+           "sigmoid", "relu", "softplus"]
+
+# exp(x) overflows a double above this; we raise instead of returning inf.
+EXP_MAX = 709.782712893384
+
+
+@dataclass(frozen=True, eq=False)
+class Op:
+    """One operation.  Calling it applies it: on numbers, the forward pass (a float); with a
+    `Value` among the operands, a new node of the graph (``microgrid.exp(v)`` is ``v.exp()``).
+
+    Attributes:
+        name: what a node made by it has as ``.op``.
+        arity: how many operands it takes (None: any number, as Σ and the dot product).
+        forward: floats → float; raises ValueError/ZeroDivisionError/OverflowError naming the
+            op outside its domain.
+        derivative: ``(*xs, out)`` → ∂out/∂x_i (see the module's docstring).
+        symbol: how a drawing writes the op node ("σ", "×", "exp").
+        formula: how the explorer writes the op applied to operands, ``{0}``, ``{1}``… standing
+            for them ("{0} + {1}", "σ({0})"); None for the n-ary ones, written term by term.
+        cite: where docs/backprop.md derives its derivative, if it does.
+        torch: the same operation on torch tensors (``torch.sigmoid``), for the bridge and the
+            tests; None where torch has none.
+        checked: whether the engine checks what ``derivative`` returns (count, finite) on every
+            call; the built-in rules are tested once against torch instead (tests/test_ops.py).
+    """
+
+    name: str
+    arity: int | None
+    forward: Callable[..., float]
+    derivative: Callable[..., object]
+    symbol: str = ""
+    formula: str | None = None
+    cite: str = ""
+    torch: Callable | None = None
+    checked: bool = True
+
+    def __call__(self, *operands: object) -> object:
+        for x in operands:
+            if type(x) is not float and not isinstance(x, numbers.Real):
+                # a Value (or the compiler's symbol): the operand's type knows how to record it
+                record = getattr(type(x), "apply_op", None)
+                if record is None:
+                    raise TypeError(f"{self.name}: expected a real number or a Value, "
+                                    f"got {type(x).__name__} {x!r}")
+                return record(self, operands)
+            if not math.isfinite(x):
+                raise ValueError(f"{self.name}: got {x!r}; microgrid's functions take finite "
+                                 "real numbers")
+        return self.forward(*operands)
+
+    def __repr__(self) -> str:
+        return f"<op {self.name!r}>"
+
+
+# name → Op: the table.  `get` also knows the family x ** n ("**2", "**0.5", …).
+table: dict[str, Op] = {}
+
+
+def _entry(name: str, arity: int | None, forward: Callable, derivative: Callable, symbol: str,
+           formula: str | None, cite: str = "", torch: str | None = None) -> Op:
+    entry = Op(name, arity, forward, derivative, symbol, formula, cite, _torch(torch), False)
+    table[name] = entry
+    return entry
+
+
+def _torch(name: str | None) -> Callable | None:
+    """torch.NAME, looked up only when called: importing microgrid never imports torch."""
+    if name is None:
+        return None
+
+    def call(*tensors: object) -> object:
+        import torch
+
+        f = torch
+        for part in name.split("."):
+            f = getattr(f, part)
+        return f(*tensors)
+
+    call.__name__ = call.__qualname__ = f"torch.{name}"
+    return call
+
+
+def get(name: str) -> Op:
+    """The entry named ``name`` (a node's ``.op``); ``"**2"`` is `power` (2.0)."""
+    entry = table.get(name)
+    if entry is not None:
+        return entry
+    if name.startswith("**") and len(name) > 2:
+        try:
+            n = float(name[2:])
+        except ValueError:
+            n = math.nan
+        if math.isfinite(n) and power(n).name == name:
+            return power(n)
+    raise KeyError(f"no operation {name!r} in microgrid's op table (see microgrid.ops.table)")
+
+
+# ------------------------------------------------------------------ arithmetic
+def _divide(x: float, y: float) -> float:
+    if y == 0.0:
+        raise ZeroDivisionError(f"division by zero: {x!r} / {y!r}")
+    return x / y
+
+
+def _pow_value(x: float, y: float) -> float:
+    """x ** y with the exponent on the graph too: defined for a base > 0 (ln x in ∂/∂y)."""
+    if x <= 0.0:
+        raise ValueError(f"power: {x!r} ** Value is defined only for a base > 0")
+    try:
+        return x**y
+    except OverflowError:
+        raise OverflowError(f"power: {x!r} ** {y!r} overflows a float") from None
+
+
+add = _entry("+", 2, lambda x, y: x + y, lambda x, y, out: (1.0, 1.0), "+", "{0} + {1}",
+             torch="add")
+sub = _entry("-", 2, lambda x, y: x - y, lambda x, y, out: (1.0, -1.0), "−", "{0} − {1}",
+             torch="sub")
+mul_ = _entry("*", 2, lambda x, y: x * y, lambda x, y, out: (y, x), "×", "{0}·{1}",
+              torch="mul")
+div = _entry("/", 2, _divide, lambda x, y, out: (1.0 / y, -out / y), "÷", "{0}/{1}",
+             torch="div")
+neg = _entry("neg", 1, lambda x: -x, lambda x, out: -1.0, "−( )", "−{0}", torch="neg")
+pow_ = _entry("**", 2, _pow_value, lambda x, y, out: (y * out / x, out * log(x)), "xʸ",
+              "{0}^{1}", torch="pow")
+
+
+# x ** n for a plain number n: one entry per exponent, made when first used, named "**n" so
+# that a node's op says its exponent exactly ("**2", "**0.5"; repr when :g would round it).
+_powers: dict[float, Op] = {}
+
+
+def power(n: float) -> Op:
+    """The entry of x ↦ xⁿ for the number ``n``: d/dx xⁿ = n·x^(n−1)."""
+    entry = _powers.get(n)
+    if entry is None:
+        name = f"**{n:g}"
+        name = name if float(name[2:]) == n else f"**{n!r}"
+
+        def forward(x: float) -> float:
+            if x < 0.0 and not n.is_integer():
+                raise ValueError(
+                    f"power: {x!r} ** {n!r} is not real (negative base, non-integer exponent)"
+                )
+            if x == 0.0 and n < 1.0 and n != 0.0:
+                raise ZeroDivisionError(
+                    f"power: 0.0 ** {n!r} has an infinite derivative n·x^(n-1) at x = 0"
+                )
+            try:
+                return x**n
+            except OverflowError:
+                raise OverflowError(f"power: {x!r} ** {n!r} overflows a float") from None
+
+        def derivative(x: object, out: object) -> object:
+            return n * x ** (n - 1.0) if n != 0.0 else 0.0
+
+        entry = _powers[n] = Op(name, 1, forward, derivative, f"( )^{name[2:]}",
+                                f"{{0}}^{name[2:]}", "", None, False)
+    return entry
+
+
+# ------------------------------------------------------------------ functions
+def _exp(x: float) -> float:
+    if x > EXP_MAX:
+        raise OverflowError(f"exp({x!r}) overflows a float (exp is finite only for x ≤ 709.78)")
+    return math.exp(x)
+
+
+def _log(x: float) -> float:
+    if x <= 0.0:
+        raise ValueError(f"log({x!r}): log is defined only for x > 0")
+    return math.log(x)
+
+
+def _sqrt(x: float) -> float:
+    if x <= 0.0:
+        raise ValueError(
+            f"sqrt({x!r}): defined here only for x > 0 (at 0 its derivative is infinite)"
+        )
+    return math.sqrt(x)
+
+
+def _sigmoid(z: float) -> float:
+    # Two branches so exp never sees a large positive argument (|z| up to 1e300 is fine).
+    if z >= 0.0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def _softplus(x: float) -> float:
+    """ln(1 + eˣ), computed so that neither branch overflows."""
+    if x > 0.0:
+        return x + math.log1p(math.exp(-x))
+    return math.log1p(math.exp(x))
+
+
+def _relu(x: float) -> float:
+    return x if x > 0.0 else 0.0
+
+
+# The derivatives of relu and abs are steps: a comparison times 1.0 is a float for a float,
+# a float for a Value (Values compare by their data), and a line of code for the compiler.
+# At exactly 0 both are 0, as in PyTorch.
+exp = _entry("exp", 1, _exp, lambda x, out: out, "exp", "exp({0})", torch="exp")
+log = _entry("log", 1, _log, lambda x, out: 1.0 / x, "ln", "ln({0})", torch="log")
+sqrt = _entry("sqrt", 1, _sqrt, lambda x, out: 0.5 / out, "√", "√({0})", torch="sqrt")
+sin = _entry("sin", 1, math.sin, lambda x, out: cos(x), "sin", "sin({0})", torch="sin")
+cos = _entry("cos", 1, math.cos, lambda x, out: -sin(x), "cos", "cos({0})", torch="cos")
+tanh = _entry("tanh", 1, math.tanh, lambda x, out: 1.0 - out * out, "tanh", "tanh({0})",
+              torch="tanh")
+sigmoid = _entry("σ", 1, _sigmoid, lambda z, out: out * (1.0 - out), "σ", "σ({0})",
+                 "σ'(z) = σ(z)(1 − σ(z)), docs/backprop.md §8", "sigmoid")
+relu = _entry("ReLU", 1, _relu, lambda x, out: (x > 0.0) * 1.0, "ReLU", "ReLU({0})",
+              torch="relu")
+abs_ = _entry("abs", 1, abs, lambda x, out: (x > 0.0) * 1.0 - (x < 0.0) * 1.0, "|·|",
+              "|{0}|", torch="abs")
+softplus = _entry("softplus", 1, _softplus, lambda x, out: sigmoid(x), "softplus",
+                  "softplus({0})", torch="nn.functional.softplus")
+
+
+# ------------------------------------------------------------------ n-ary
+def _dot(*xs: float) -> float:
+    n = len(xs) // 2  # operands (w_1…w_n, x_1…x_n)
+    return sum(map(mul, xs[:n], xs[n:]))
+
+
+def _dot_bias(*xs: float) -> float:
+    n = len(xs) // 2  # operands (w_1…w_n, x_1…x_n, b)
+    return sum(map(mul, xs[:n], xs[n:-1])) + xs[-1]
+
+
+total = _entry("Σ", None, lambda *xs: sum(xs), lambda *xs_out: (1.0,) * (len(xs_out) - 1),
+               "Σ", None, torch=None)
+# z = Σ_k w_k x_k (+ b): ∂z/∂w_k = x_k (the "a_k" of BP4), ∂z/∂x_k = w_k (the "w_jk" of BP2),
+# ∂z/∂b = 1 (BP3).
+dot = _entry("·", None, _dot, lambda *xs_out: (*xs_out[len(xs_out) // 2 : -1],
+                                               *xs_out[: len(xs_out) // 2]),
+             "Σ w·a", None, "BP2/BP4, docs/backprop.md §6–§7")
+dot_bias = _entry("·+", None, _dot_bias,
+                  lambda *xs_out: (*xs_out[(len(xs_out) - 2) // 2 : -2],
+                                   *xs_out[: (len(xs_out) - 2) // 2], 1.0),
+                  "Σ w·a + b", None, "BP2–BP4, docs/backprop.md §6–§7")
+
+
+# ------------------------------------------------------------------ a user's op
+def op(name: str, derivative: Callable[..., object]) -> Callable[[Callable], Op]:
+    """Make an operation of a function of floats, for use with Values like the built-in ones:
+
+        atan = microgrid.op("atan", derivative=lambda x, out: 1 / (1 + x * x))(math.atan)
+
+    ``derivative(*xs, out)`` returns ∂out/∂x_i for each input (one value for one input, else
+    a tuple), written with arithmetic and microgrid's functions (``microgrid.exp``, ``sin``,
+    …), so that it also builds a graph for ``grad(..., create_graph=True)``.  The op then
+    works in ``backward``, ``grad``, hooks, ``no_grad``, ``compile``, ``draw_dot`` and
+    ``explore``.  The number of inputs is the function's."""
+    if not isinstance(name, str) or not name or name.startswith("**"):
+        raise ValueError(f"microgrid.op: name must be a non-empty str (not '**…'), got {name!r}")
+    if name in table:
+        raise ValueError(f"microgrid.op: an operation named {name!r} exists already")
+    if not callable(derivative):
+        raise TypeError(f"microgrid.op({name!r}): derivative must be callable, "
+                        f"got {type(derivative).__name__}")
+
+    def make(forward: Callable[..., float]) -> Op:
+        if not callable(forward):
+            raise TypeError(f"microgrid.op({name!r}): expected a function of floats, "
+                            f"got {type(forward).__name__}")
+        arity = _arity(forward, name)
+        formula = f"{name}({', '.join(f'{{{i}}}' for i in range(arity))})"
+        entry = Op(name, arity, forward, derivative, name, formula)
+        table[name] = entry
+        return entry
+
+    return make
+
+
+def _arity(f: Callable, name: str) -> int:
+    import inspect
+
+    try:
+        params = inspect.signature(f).parameters.values()
+    except ValueError:  # a builtin without a signature (math.atan has one; some do not)
+        return 1
+    positional = [p for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+                  and p.default is p.empty]
+    if not positional or any(p.kind == p.VAR_POSITIONAL for p in params):
+        raise ValueError(f"microgrid.op({name!r}): the function must take a fixed number "
+                         "of float arguments")
+    return len(positional)
