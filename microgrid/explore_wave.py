@@ -1,0 +1,197 @@
+"""The backward pass of an MLP as the δ wave of docs/backprop.md, layer by layer.
+
+After the cost's own chain-rule steps have given ∂C/∂a^L, the wave runs as Nielsen's
+``backprop()`` does: BP1 gives every δ^L_j (one step each, §5), BP3/BP4 that layer's ∂C/∂b and
+∂C/∂w (one step per neuron, §7), then BP2 each δ^l_j of the layer below in one step, the whole
+Σ_k w^{l+1}_kj δ^{l+1}_k with its terms, × σ′(z^l_j) (§6), then its BP3/BP4, and so on down to
+layer 2; last, the inputs' gradients when the inputs are values of the graph.
+
+`Network.find` reads the layers off the graph and checks that the graph is an MLP's and nothing
+else (every a^l feeds exactly the next layer's z's, every weight only its neuron): only then
+does the wave add up to what `backward()` computes; any other graph keeps the edge-by-edge
+order.
+"""
+
+from __future__ import annotations
+
+from .engine import Value
+from .explore_ops import slope_note
+from .explore_steps import Recorder, delta_name, math_html
+
+Neuron = tuple[Value, Value]  # (z^l_j, a^l_j)
+
+
+class Network:
+    """The layers of an MLP's graph: ``layers[l]`` the neurons (z, a) of layer l (2 … L),
+    ``inputs`` the values a^1_k that layer 2 reads."""
+
+    def __init__(self, layers: dict[int, list[Neuron]], inputs: list[Value]) -> None:
+        self.layers, self.inputs = layers, inputs
+        self.L = max(layers)
+
+    @staticmethod
+    def find(r: Recorder) -> Network | None:
+        byrole: dict[int, dict[int, Neuron]] = {}
+        for v in r.drawn:
+            role = r.mlp_role(v)
+            if role and role[0] == "a" and v.parents:
+                z = v.parents[0]
+                byrole.setdefault(role[1], {})[role[2][0]] = (z, v)
+        if not byrole:
+            return None
+        levels = sorted(byrole)
+        if levels != list(range(2, 2 + len(levels))):
+            return None
+        layers = {}
+        for l in levels:
+            js = sorted(byrole[l])
+            if js != list(range(1, len(js) + 1)):
+                return None
+            layers[l] = [byrole[l][j] for j in js]
+        net = Network(layers, [])
+        return net if net._inputs_and_wiring(r) else None
+
+    def weights(self, z: Value) -> tuple[list[Value], list[Value], Value]:
+        """z = Σ_k w_k a_k + b: its parents (w…, a…, b)."""
+        n = (len(z.parents) - 1) // 2
+        return list(z.parents[:n]), list(z.parents[n : 2 * n]), z.parents[-1]
+
+    def _inputs_and_wiring(self, r: Recorder) -> bool:
+        """Is every value of the network used only as BP1–BP4 assume?"""
+        def only(v: Value, users: list[Value]) -> bool:
+            return sorted(map(id, r.consumers.get(v, []))) == sorted(map(id, users))
+
+        for l, neurons in self.layers.items():
+            below = [a for _, a in self.layers[l - 1]] if l > 2 else None
+            for z, a in neurons:
+                if len(z.parents) % 2 == 0 or not only(z, [a]):
+                    return False
+                ws, xs, b = self.weights(z)
+                if below is None:
+                    below = xs if not self.inputs else self.inputs
+                    self.inputs = below
+                if [id(x) for x in xs] != [id(x) for x in below]:
+                    return False
+                if any(w.parents or not only(w, [z]) for w in ws) or b.parents or \
+                        not only(b, [z]):
+                    return False
+            if l < self.L:
+                above = [z for z, _ in self.layers[l + 1]]
+                if any(not only(a, above) for _, a in neurons):
+                    return False
+        first = [z for z, _ in self.layers[2]]
+        if any(x in r.index and (x.parents or not only(x, first)) for x in self.inputs):
+            return False  # an input computed in the graph, or used elsewhere too
+        return all(not r.role_is(c, "z") for _, a in self.layers[self.L]
+                   for c in r.consumers.get(a, []))
+
+
+def wave_steps(r: Recorder) -> list[dict] | None:
+    """The backward steps in the δ wave's order, or None when the graph is not an MLP's."""
+    net = Network.find(r)
+    if net is None:
+        return None
+    mlp_nodes = {v for ns in net.layers.values() for z, a in ns for v in (z, a)}
+    cost = {v for v in r.drawn if v.parents and v not in mlp_nodes}
+    steps = [r.seed_step(), *r.edge_steps(only=cost)]
+    for l in range(net.L, 1, -1):
+        for j, neuron in enumerate(net.layers[l], 1):
+            steps.append(_bp1(r, l, j, neuron) if l == net.L else _bp2(r, net, l, j, neuron))
+        for j, neuron in enumerate(net.layers[l], 1):
+            steps.append(_bp34(r, net, l, j, neuron))
+    for k, x in enumerate(net.inputs, 1):
+        if x in r.index:
+            steps.append(_input(r, net, k, x))
+    return steps
+
+
+def _sigma_prime(r: Recorder, z: Value, a: Value) -> tuple[str, float, str]:
+    slope = slope_note(a.op, r.names[a])
+    return f"<i>σ</i>′({r.names[z]})", a.local_grads[0], slope
+
+
+def _bp1(r: Recorder, l: int, j: int, neuron: Neuron) -> dict:
+    z, a = neuron
+    g, n = r.grad, r.names
+    d = delta_name(l, (j,))
+    sp, local, slope = _sigma_prime(r, z, a)
+    return {
+        "phase": "backward", "kind": "BP1", "layer": l, "node": r.index[z],
+        "title": f"BP1: {d}",
+        "sets": [[r.index[z], r.num(g[z])]], "edges": [[r.index[z], r.index[a]]],
+        "html": f"{d} = ∂C/∂{n[a]} · {sp} = {r.num(g[a])} × {r.factor(local)} = "
+                f"<b>{r.num(g[z])}</b>",
+        "eq": "BP1: the error at the output layer, δ<sup>L</sup><sub>j</sub> = ∂C/∂a<sup>L"
+              "</sup><sub>j</sub> σ′(z<sup>L</sup><sub>j</sub>) (docs/backprop.md §5)",
+        "note": slope,
+    }
+
+
+def _bp2(r: Recorder, net: Network, l: int, j: int, neuron: Neuron) -> dict:
+    z, a = neuron
+    g, n = r.grad, r.names
+    d = delta_name(l, (j,))
+    sp, local, slope = _sigma_prime(r, z, a)
+    symbolic, numeric, edges, terms = [], [], [], []
+    for k, (zk, _) in enumerate(net.layers[l + 1], 1):
+        w = net.weights(zk)[0][j - 1]  # w^{l+1}_kj
+        dk = delta_name(l + 1, (k,))
+        symbolic.append(f"{n[w]}·{dk}")
+        numeric.append(f"{r.factor(w.data)}×{r.factor(g[zk])}")
+        edges.append([r.index[a], r.index[zk]])
+        terms.append([r.index[w], r.index[zk]])
+    kj = f"<i>k</i>{',' if j > 9 else ''}{j}"  # w^{l+1}_{kj}; k,12 when j > 9
+    total = f"Σ<sub><i>k</i></sub> <i>w</i><sup>{l + 1}</sup><sub>{kj}</sub>" \
+            f"<i>δ</i><sup>{l + 1}</sup><sub><i>k</i></sub>"
+    return {
+        "phase": "backward", "kind": "BP2", "layer": l, "node": r.index[z], "terms": terms,
+        "title": f"BP2: {d}",
+        "sets": [[r.index[a], r.num(g[a])], [r.index[z], r.num(g[z])]],
+        "edges": [*edges, [r.index[z], r.index[a]]],
+        "html": f"∂C/∂{n[a]} = {total} = {' + '.join(symbolic)} = {' + '.join(numeric)} = "
+                f"{r.num(g[a])}<br>{d} = ∂C/∂{n[a]} · {sp} = {r.num(g[a])} × "
+                f"{r.factor(local)} = <b>{r.num(g[z])}</b>",
+        "eq": "BP2: the error of a hidden layer, δ<sup>l</sup><sub>j</sub> = (Σ<sub>k</sub> "
+              "w<sup>l+1</sup><sub>kj</sub> δ<sup>l+1</sup><sub>k</sub>) σ′(z<sup>l</sup>"
+              "<sub>j</sub>), every term of layer l+1 at once (docs/backprop.md §6)",
+        "note": slope,
+    }
+
+
+def _bp34(r: Recorder, net: Network, l: int, j: int, neuron: Neuron) -> dict:
+    z, _ = neuron
+    g, n = r.grad, r.names
+    d = delta_name(l, (j,))
+    ws, xs, b = net.weights(z)
+    parts = [f"∂C/∂{n[b]} = {d} = <b>{r.num(g[b])}</b>"]
+    parts += [f"∂C/∂{n[w]} = {n[x]}·{d} = {r.num(x.data)} × {r.factor(g[z])} = "
+              f"<b>{r.num(g[w])}</b>" for w, x in zip(ws, xs)]
+    return {
+        "phase": "backward", "kind": "BP34", "layer": l, "node": r.index[z],
+        "title": f"BP3, BP4: ∂C/∂{n[b]}, ∂C/∂{math_html(f'w^{l}_{{{j}k}}')}",
+        "sets": [[r.index[v], r.num(g[v])] for v in (b, *ws)],
+        "edges": [[r.index[v], r.index[z]] for v in (*ws, b)],
+        "html": "; ".join(parts),
+        "eq": "BP3: ∂C/∂b<sup>l</sup><sub>j</sub> = δ<sup>l</sup><sub>j</sub>; BP4: "
+              "∂C/∂w<sup>l</sup><sub>jk</sub> = a<sup>l−1</sup><sub>k</sub> δ<sup>l</sup>"
+              "<sub>j</sub> (docs/backprop.md §7)",
+        "note": f"neuron {j} of layer {l}: its bias and its weights, from its δ",
+    }
+
+
+def _input(r: Recorder, net: Network, k: int, x: Value) -> dict:
+    g, n = r.grad, r.names
+    symbolic, numeric, edges = [], [], []
+    for j, (zj, _) in enumerate(net.layers[2], 1):
+        w = net.weights(zj)[0][k - 1]
+        symbolic.append(f"{n[w]}·{delta_name(2, (j,))}")
+        numeric.append(f"{r.factor(w.data)}×{r.factor(g[zj])}")
+        edges.append([r.index[x], r.index[zj]])
+    return {
+        "phase": "backward", "kind": "input", "layer": 1, "node": r.index[x],
+        "title": f"∂C/∂{n[x]}", "sets": [[r.index[x], r.num(g[x])]], "edges": edges,
+        "html": f"∂C/∂{n[x]} = {' + '.join(symbolic)} = {' + '.join(numeric)} = "
+                f"<b>{r.num(g[x])}</b>",
+        "eq": "", "note": "the input's gradient: BP2's sum without σ′, the input has no z "
+                          "(docs/backprop.md §6)",
+    }
