@@ -32,11 +32,14 @@ class Network:
     @staticmethod
     def find(r: Recorder) -> Network | None:
         byrole: dict[int, dict[int, Neuron]] = {}
-        for v in r.drawn:
-            role = r.mlp_role(v)
-            if role and role[0] == "a" and v.parents:
-                z = v.parents[0]
-                byrole.setdefault(role[1], {})[role[2][0]] = (z, v)
+        for z in r.drawn:
+            role = r.mlp_role(z)
+            if role is None or role[0] != "z":
+                continue
+            users = r.consumers.get(z, [])
+            # a linear layer (train's output layer) has no a node: its output is z itself
+            a = users[0] if len(users) == 1 and r.role_is(users[0], "a") else z
+            byrole.setdefault(role[1], {})[role[2][0]] = (z, a)
         if not byrole:
             return None
         levels = sorted(byrole)
@@ -64,7 +67,7 @@ class Network:
         for l, neurons in self.layers.items():
             below = [a for _, a in self.layers[l - 1]] if l > 2 else None
             for z, a in neurons:
-                if len(z.parents) % 2 == 0 or not only(z, [a]):
+                if len(z.parents) % 2 == 0 or (a is not z and not only(z, [a])):
                     return False
                 ws, xs, b = self.weights(z)
                 if below is None:
@@ -106,6 +109,8 @@ def wave_steps(r: Recorder) -> list[dict] | None:
 
 
 def _sigma_prime(r: Recorder, z: Value, a: Value) -> tuple[str, float, str]:
+    if a is z:
+        return "1", 1.0, "a linear layer: a = z, so σ′ = 1 and δ is ∂C/∂a itself"
     slope = slope_note(a.op, r.names[a])
     return f"<i>σ</i>′({r.names[z]})", a.local_grads[0], slope
 
@@ -115,12 +120,17 @@ def _bp1(r: Recorder, l: int, j: int, neuron: Neuron) -> dict:
     g, n = r.grad, r.names
     d = delta_name(l, (j,))
     sp, local, slope = _sigma_prime(r, z, a)
+    if a is z:  # the cost's own steps gave ∂C/∂z^L: δ^L is that number
+        text = f"{d} = ∂C/∂{n[z]} = <b>{r.num(g[z])}</b>"
+    else:
+        text = f"{d} = ∂C/∂{n[a]} · {sp} = {r.num(g[a])} × {r.factor(local)} = " \
+               f"<b>{r.num(g[z])}</b>"
     return {
         "phase": "backward", "kind": "BP1", "layer": l, "node": r.index[z],
         "title": f"BP1: {d}",
-        "sets": [[r.index[z], r.num(g[z])]], "edges": [[r.index[z], r.index[a]]],
-        "html": f"{d} = ∂C/∂{n[a]} · {sp} = {r.num(g[a])} × {r.factor(local)} = "
-                f"<b>{r.num(g[z])}</b>",
+        "sets": [[r.index[z], r.num(g[z])]],
+        "edges": [[r.index[z], r.index[a]]] if a is not z else [],
+        "html": text,
         "eq": "BP1: the error at the output layer, δ<sup>L</sup><sub>j</sub> = ∂C/∂a<sup>L"
               "</sup><sub>j</sub> σ′(z<sup>L</sup><sub>j</sub>) (docs/backprop.md §5)",
         "note": slope,
@@ -147,7 +157,7 @@ def _bp2(r: Recorder, net: Network, l: int, j: int, neuron: Neuron) -> dict:
         "phase": "backward", "kind": "BP2", "layer": l, "node": r.index[z], "terms": terms,
         "title": f"BP2: {d}",
         "sets": [[r.index[a], r.num(g[a])], [r.index[z], r.num(g[z])]],
-        "edges": [*edges, [r.index[z], r.index[a]]],
+        "edges": [*edges, *([[r.index[z], r.index[a]]] if a is not z else [])],
         "html": f"∂C/∂{n[a]} = {total} = {' + '.join(symbolic)} = {' + '.join(numeric)} = "
                 f"{r.num(g[a])}<br>{d} = ∂C/∂{n[a]} · {sp} = {r.num(g[a])} × "
                 f"{r.factor(local)} = <b>{r.num(g[z])}</b>",
