@@ -86,7 +86,8 @@ def test_a_forward_step_shows_the_formula_with_its_numbers(demo):
     mlp, C, page = demo
     drawn = [v for v in topological(C) if not isinstance(v, mg.Const)]
     z = next(v for v in drawn if v.label == "z^2_1")
-    step = next(s for s in edge_steps(page) if s["phase"] == "forward" and s["node"] == drawn.index(z))
+    step = next(s for s in edge_steps(page)
+                if s["phase"] == "forward" and s["node"] == drawn.index(z))
     text = plain(step["html"])
     n = mlp.layers[0].neurons[0]
     symbolic = " + ".join(f"w21{k}·a1{k}" for k in (1, 2, 3)) + " + b21"
@@ -186,8 +187,8 @@ def test_a_generic_graph_gets_generic_chain_rule_steps():
     assert not any(s.get("eq") for s in edge_steps(page))
     assert page.data["layers"] == []
     e.backward()
-    step = next(s for s in edge_steps(page) if s["phase"] == "backward" and texts[edge_steps(page).index(s)]
-                .startswith("∂e/∂a"))
+    step = next(s for k, s in enumerate(edge_steps(page))
+                if s["phase"] == "backward" and texts[k].startswith("∂e/∂a"))
     assert step["grad"] == num(a.grad)
 
 
