@@ -29,10 +29,10 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from .engine import Value, topological
+from .engine import Const, Value, topological
 from .explore_certify import certificates, layers
 from .explore_steps import Recorder, final_steps, math_html, plain, unnamed_labels
-from .explore_svg import annotate_svg, network_svg, plain_label
+from .explore_svg import annotate_svg, network_svg, plain_label, stagger
 from .explore_wave import Network, wave_steps
 
 __all__ = ["explore", "Explorer", "math_html"]
@@ -120,10 +120,12 @@ def explore(
             raise ValueError(str(e).replace("draw_dot", "explore")) from None
         # closer packing than draw_dot's default: the whole graph has to fit one window
         d.graph_attr.update(nodesep="0.06", ranksep="0.12")
+        stagger(d, drawable)
         return d
 
-    drawn()  # a graph too big is refused before any work is done on it
     nodes = topological(root)
+    drawable = [v for v in nodes if not (isinstance(v, Const) and v is not root)]  # draw_dot's
+    drawn()  # a graph too big is refused before any work is done on it
     saved = {v: (v.grad, v.label) for v in nodes}
     try:
         for v, name in unnamed_labels(nodes, root).items():

@@ -36,6 +36,26 @@ def plain_label(label: str) -> str:
 
 
 # ============================================================================ draw_dot's SVG
+_PARAMETER_EDGE = re.compile(r"^\t(v\d+) -> v\d+_op \[minlen=(\d+)")
+
+
+def stagger(drawing: Any, drawn: list[Value]) -> None:
+    """Lay draw_dot's MLP drawing out lower: the weights and bias of every other neuron one
+    half-rank further left, so that a layer's parameters stand in two columns instead of one
+    tall one (the demo's graph is then 836 pt high instead of 1078, and fits a window's
+    height at a larger scale).  Only edge lengths change: the nodes and their texts are
+    draw_dot's."""
+    body = []
+    for line in drawing.body:
+        m = _PARAMETER_EDGE.match(line)
+        if m:
+            parsed = parse_label(drawn[int(m.group(1)[1:])].label)
+            if parsed and parsed[0] in "wb" and parsed[2][0] % 2 == 1:
+                line = line.replace(f"minlen={m.group(2)}", f"minlen={int(m.group(2)) + 1}", 1)
+        body.append(line)
+    drawing.body = body
+
+
 def annotate_svg(svg_text: str, b: Recorder) -> tuple[str, float, float]:
     """draw_dot's SVG with hooks for the player: each value's group gets data-node; its data
     and grad texts get the classes mg-data and mg-grad (the grad written as 0: this pass's
@@ -115,9 +135,10 @@ def network_svg(r: Recorder, net: Network) -> str:
         columns.append([(z, a, plain_label(a.label)) for z, a in net.layers[l]])
     tallest = max(len(c) for c in columns)
     gap = max(34.0, min(96.0, 560.0 / tallest))  # 16 neurons: 34 apart, 3: 96
-    radius = min(20.0, gap * 0.36)
-    width, top = 980.0, 46.0
+    radius = min(20.0, gap * 0.42)
+    top = 46.0
     height = top + tallest * gap + 10
+    width = max(980.0, 2.4 * height)  # a window's shape: a tall network gets room between layers
     xs = [70 + i * (width - 260) / max(1, len(columns) - 1) for i in range(len(columns))]
 
     def y(col: int, j: int) -> float:
@@ -126,7 +147,8 @@ def network_svg(r: Recorder, net: Network) -> str:
 
     ws = [w for ns in net.layers.values() for z, _ in ns for w in net.weights(z)[0]]
     biggest = max((abs(r.grad[w]) for w in ws), default=0.0) or 1.0
-    out = [f'<svg xmlns="{SVG_NS}" viewBox="0 0 {width:.0f} {height:.0f}" class="mg-net">']
+    dense = " dense" if gap < 56 else ""
+    out = [f'<svg xmlns="{SVG_NS}" viewBox="0 0 {width:.0f} {height:.0f}" class="mg-net{dense}">']
     for col in range(len(columns)):
         layer = col + 1
         what = "input" if col == 0 else "output" if col == len(columns) - 1 else "hidden"
@@ -159,6 +181,14 @@ def network_svg(r: Recorder, net: Network) -> str:
                f'{html.escape(plain_label(r.root.label))}</text>'
                f'<text class="net-a" data-node="{r.index[r.root]}" x="{cx:.1f}" '
                f'y="{cy + 13:.1f}"></text></g>')
+    def name_at(x: float, y: float, name: str) -> str:
+        # above its circle where there is room; left of it, between the edges, in a dense layer
+        if gap >= 56:
+            return (f'<text class="net-name" x="{x:.1f}" y="{y - radius - 5:.1f}" '
+                    f'text-anchor="middle">{html.escape(name)}</text>')
+        return (f'<text class="net-name" x="{x - radius - 4:.1f}" y="{y + 4:.1f}" '
+                f'text-anchor="end">{html.escape(name)}</text>')
+
     for col, nodes in enumerate(columns):
         for j, (z, a, name) in enumerate(nodes):
             cxn, cyn = xs[col], y(col, j)
@@ -168,8 +198,7 @@ def network_svg(r: Recorder, net: Network) -> str:
                 f'<g class="net-neuron" data-z="{zi}" data-a="{ai}">'
                 f'<circle cx="{cxn:.1f}" cy="{cyn:.1f}" r="{radius:.1f}"/>'
                 f'<text class="net-a" data-node="{ai}" x="{cxn:.1f}" y="{cyn + 4:.1f}"></text>'
-                f'<text class="net-name" x="{cxn - radius - 4:.1f}" y="{cyn + 4:.1f}" '
-                f'text-anchor="end">{html.escape(name)}</text>'
+                + name_at(cxn, cyn, name)
                 + (f'<text class="net-delta" data-node="{zi}" x="{cxn + radius + 4:.1f}" '
                    f'y="{cyn + 4:.1f}"></text>' if z is not None else "")
                 + "</g>")
