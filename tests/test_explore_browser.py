@@ -515,6 +515,17 @@ def test_after_full_size_fit_fits_the_graph_both_ways_again(browser, tmp_path, d
     assert svg[0] > 0.95 * box[0] or svg[1] > 0.95 * box[1]  # as large as fits
 
 
+def test_at_1280x720_the_fitted_graphs_numbers_are_at_least_7_px(browser, tmp_path, demo_page):
+    *_, explorer = demo_page
+    path = explorer.save(tmp_path / "explorer.html")
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(path.as_uri())
+    sizes = page.eval_on_selector_all("#graph text.mg-data", """ts => ts.map(t =>
+        parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)""")
+    page.close()
+    assert len(sizes) == len(explorer.data["nodes"]) and min(sizes) >= 7.0, min(sizes)
+
+
 # ---------------------------------------------------------------------------- the network view
 def test_at_the_end_the_network_view_shows_each_delta_on_its_neuron(open_page, demo_page):
     mlp, t, C, explorer = demo_page
