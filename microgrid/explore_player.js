@@ -162,6 +162,7 @@
         setClass(t, "mg-new", !!newly[i] && current !== last);
       }
       setText(netDelta[i], reached[i] ? "δ = " + grad[i] : "");
+      setClass(netDelta[i], "neg", grad[i].charAt(0) === "−");  // colour for the sign
       var w = netW[i];
       if (w) {
         var on = !!reached[i];
