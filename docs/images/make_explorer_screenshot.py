@@ -55,7 +55,7 @@ def main() -> None:
             page = browser.new_page(viewport={"width": width, "height": height})
             page.goto(path.as_uri())
 
-            def goto(step: int) -> None:
+            def goto(step: int, page: object = page) -> None:
                 page.click(f"#steps li[data-step='{step}']")
 
             if args.states:
@@ -64,7 +64,8 @@ def main() -> None:
                 for view in ("graph", "network"):
                     for name, step in states.items():
                         goto(step)
-                        page.screenshot(path=str(out / f"explore-{view}-{name}-{width}x{height}.png"))
+                        shot = out / f"explore-{view}-{name}-{width}x{height}.png"
+                        page.screenshot(path=str(shot))
                     page.click("#view")  # the other view; after both, the graph again
                 page.click("#graph g.mg-leaf-clickable")
                 page.screenshot(path=str(out / f"explore-below-{width}x{height}.png"),
