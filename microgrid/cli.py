@@ -196,8 +196,6 @@ def run_explore(args: argparse.Namespace) -> int:
 
 def _explore_example(args: argparse.Namespace) -> tuple[MLP, list[float], list[float]]:
     """The network and the example to explore, every argument checked (ArgumentError)."""
-    from .io import read_model
-
     if not args.out.lower().endswith(".html"):
         raise ArgumentError(f"--out {args.out}: the page is HTML; give a file name ending in .html")
     if args.model is None:
@@ -206,15 +204,8 @@ def _explore_example(args: argparse.Namespace) -> tuple[MLP, list[float], list[f
         nin, *nouts = DEMO_SIZES
         return MLP(nin, nouts, activation="sigmoid", seed=DEMO_SEED), [*DEMO_X], [*DEMO_Y]
     try:
-        model, _ = read_model(args.model)
-        mlp = MLP.from_dict(model)
-    except FileNotFoundError:
-        raise ArgumentError(f"no such model file: {args.model}") from None
-    except IsADirectoryError:
-        raise ArgumentError(f"{args.model} is a folder, not a model file") from None
-    except OSError as e:
-        raise ArgumentError(f"cannot read {args.model}: {e.strerror or e}") from None
-    except ValueError as e:  # it names the file and what is wrong with it
+        mlp, _ = _load_model(args.model)
+    except CommandError as e:  # here a bad file is a bad argument: nothing is written yet
         raise ArgumentError(str(e)) from None
     names = " ".join(f"x{k}" for k in range(1, mlp.nin + 1))
     if len(args.inputs) != mlp.nin:
@@ -499,20 +490,26 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 # ================================================================================ predict
-def run_predict(args: argparse.Namespace) -> int:
+def _load_model(path: str) -> tuple[MLP, dict]:
+    """A saved model and its metadata; a missing or malformed file is a CommandError naming
+    it (predict and explore both read models)."""
     from .io import read_model
 
     try:
-        model, meta = read_model(args.model)
-        mlp = MLP.from_dict(model)
+        model, meta = read_model(path)
+        return MLP.from_dict(model), meta
     except FileNotFoundError:
-        raise CommandError(f"no such model file: {args.model}") from None
+        raise CommandError(f"no such model file: {path}") from None
     except IsADirectoryError:
-        raise CommandError(f"{args.model} is a folder, not a model file") from None
+        raise CommandError(f"{path} is a folder, not a model file") from None
     except OSError as e:
-        raise CommandError(f"cannot read {args.model}: {e.strerror or e}") from None
+        raise CommandError(f"cannot read {path}: {e.strerror or e}") from None
     except ValueError as e:  # it names the file and what is wrong with it
         raise CommandError(str(e)) from None
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    mlp, meta = _load_model(args.model)
     if len(args.inputs) != mlp.nin:
         names = " ".join(f"x{k}" for k in range(1, mlp.nin + 1))
         raise CommandError(
