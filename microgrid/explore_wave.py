@@ -115,6 +115,25 @@ def _sigma_prime(r: Recorder, z: Value, a: Value) -> tuple[str, float, str]:
     return f"<i>σ</i>′({r.names[z]})", a.local_grads[0], slope
 
 
+def _step(r: Recorder, kind: str, layer: int, node: Value, title: str, sets: list[Value],
+          edges: list[tuple[Value, Value]], text: str, eq: str, note: str) -> dict:
+    """A wave step: ``sets`` the values it gives their (final) gradient, ``edges`` the
+    (parent, value) pairs along which it sends ∂C back."""
+    return {
+        "phase": "backward", "kind": kind, "layer": layer, "node": r.index[node],
+        "title": title, "html": text, "eq": eq, "note": note,
+        "sets": [[r.index[v], r.num(r.grad[v])] for v in sets],
+        "edges": [[r.index[p], r.index[v]] for p, v in edges],
+    }
+
+
+def _sum(r: Recorder, terms: list[tuple[Value, Value, str]]) -> str:
+    """Σ_k w_k δ_k written out: each term by name, then by its numbers (w, z^{l+1}_k, δ's name)."""
+    names = " + ".join(f"{r.names[w]}·{d}" for w, _, d in terms)
+    numbers = " + ".join(f"{r.factor(w.data)}×{r.factor(r.grad[z])}" for w, z, _ in terms)
+    return f"{names} = {numbers}"
+
+
 def _bp1(r: Recorder, l: int, j: int, neuron: Neuron) -> dict:
     z, a = neuron
     g, n = r.grad, r.names
@@ -125,16 +144,9 @@ def _bp1(r: Recorder, l: int, j: int, neuron: Neuron) -> dict:
     else:
         text = f"{d} = ∂C/∂{n[a]} · {sp} = {r.num(g[a])} × {r.factor(local)} = " \
                f"<b>{r.num(g[z])}</b>"
-    return {
-        "phase": "backward", "kind": "BP1", "layer": l, "node": r.index[z],
-        "title": f"BP1: {d}",
-        "sets": [[r.index[z], r.num(g[z])]],
-        "edges": [[r.index[z], r.index[a]]] if a is not z else [],
-        "html": text,
-        "eq": "BP1: the error at the output layer, δ<sup>L</sup><sub>j</sub> = ∂C/∂a<sup>L"
-              "</sup><sub>j</sub> σ′(z<sup>L</sup><sub>j</sub>) (docs/backprop.md §5)",
-        "note": slope,
-    }
+    return _step(r, "BP1", l, z, f"BP1: {d}", [z], [(z, a)] if a is not z else [], text,
+                 "BP1: the error at the output layer, δ<sup>L</sup><sub>j</sub> = ∂C/∂a<sup>L"
+                 "</sup><sub>j</sub> σ′(z<sup>L</sup><sub>j</sub>) (docs/backprop.md §5)", slope)
 
 
 def _bp2(r: Recorder, net: Network, l: int, j: int, neuron: Neuron) -> dict:
@@ -142,30 +154,21 @@ def _bp2(r: Recorder, net: Network, l: int, j: int, neuron: Neuron) -> dict:
     g, n = r.grad, r.names
     d = delta_name(l, (j,))
     sp, local, slope = _sigma_prime(r, z, a)
-    symbolic, numeric, edges, terms = [], [], [], []
-    for k, (zk, _) in enumerate(net.layers[l + 1], 1):
-        w = net.weights(zk)[0][j - 1]  # w^{l+1}_kj
-        dk = delta_name(l + 1, (k,))
-        symbolic.append(f"{n[w]}·{dk}")
-        numeric.append(f"{r.factor(w.data)}×{r.factor(g[zk])}")
-        edges.append([r.index[a], r.index[zk]])
-        terms.append([r.index[w], r.index[zk]])
+    above = [(net.weights(zk)[0][j - 1], zk, delta_name(l + 1, (k,)))  # w^{l+1}_kj, δ^{l+1}_k
+             for k, (zk, _) in enumerate(net.layers[l + 1], 1)]
     kj = f"<i>k</i>{',' if j > 9 else ''}{j}"  # w^{l+1}_{kj}; k,12 when j > 9
-    total = f"Σ<sub><i>k</i></sub> <i>w</i><sup>{l + 1}</sup><sub>{kj}</sub>" \
+    total = f"Σ<sub><i>k</i></sub> <i>w</i><sup>{l + 1}</sup><sub>{kj}</sub> " \
             f"<i>δ</i><sup>{l + 1}</sup><sub><i>k</i></sub>"
-    return {
-        "phase": "backward", "kind": "BP2", "layer": l, "node": r.index[z], "terms": terms,
-        "title": f"BP2: {d}",
-        "sets": [[r.index[a], r.num(g[a])], [r.index[z], r.num(g[z])]],
-        "edges": [*edges, *([[r.index[z], r.index[a]]] if a is not z else [])],
-        "html": f"∂C/∂{n[a]} = {total} = {' + '.join(symbolic)} = {' + '.join(numeric)} = "
-                f"{r.num(g[a])}<br>{d} = ∂C/∂{n[a]} · {sp} = {r.num(g[a])} × "
-                f"{r.factor(local)} = <b>{r.num(g[z])}</b>",
-        "eq": "BP2: the error of a hidden layer, δ<sup>l</sup><sub>j</sub> = (Σ<sub>k</sub> "
-              "w<sup>l+1</sup><sub>kj</sub> δ<sup>l+1</sup><sub>k</sub>) σ′(z<sup>l</sup>"
-              "<sub>j</sub>), every term of layer l+1 at once (docs/backprop.md §6)",
-        "note": slope,
-    }
+    step = _step(
+        r, "BP2", l, z, f"BP2: {d}", [a, z],
+        [(a, zk) for _, zk, _ in above] + ([(z, a)] if a is not z else []),
+        f"∂C/∂{n[a]} = {total} = {_sum(r, above)} = {r.num(g[a])}<br>{d} = ∂C/∂{n[a]} · {sp}"
+        f" = {r.num(g[a])} × {r.factor(local)} = <b>{r.num(g[z])}</b>",
+        "BP2: the error of a hidden layer, δ<sup>l</sup><sub>j</sub> = (Σ<sub>k</sub> "
+        "w<sup>l+1</sup><sub>kj</sub> δ<sup>l+1</sup><sub>k</sub>) σ′(z<sup>l</sup>"
+        "<sub>j</sub>), every term of layer l+1 at once (docs/backprop.md §6)", slope)
+    step["terms"] = [[r.index[w], r.index[zk]] for w, zk, _ in above]
+    return step
 
 
 def _bp34(r: Recorder, net: Network, l: int, j: int, neuron: Neuron) -> dict:
@@ -176,32 +179,18 @@ def _bp34(r: Recorder, net: Network, l: int, j: int, neuron: Neuron) -> dict:
     parts = [f"∂C/∂{n[b]} = {d} = <b>{r.num(g[b])}</b>"]
     parts += [f"∂C/∂{n[w]} = {n[x]}·{d} = {r.num(x.data)} × {r.factor(g[z])} = "
               f"<b>{r.num(g[w])}</b>" for w, x in zip(ws, xs)]
-    return {
-        "phase": "backward", "kind": "BP34", "layer": l, "node": r.index[z],
-        "title": f"BP3, BP4: ∂C/∂{n[b]}, ∂C/∂{math_html(f'w^{l}_{{{j}k}}')}",
-        "sets": [[r.index[v], r.num(g[v])] for v in (b, *ws)],
-        "edges": [[r.index[v], r.index[z]] for v in (*ws, b)],
-        "html": "; ".join(parts),
-        "eq": "BP3: ∂C/∂b<sup>l</sup><sub>j</sub> = δ<sup>l</sup><sub>j</sub>; BP4: "
-              "∂C/∂w<sup>l</sup><sub>jk</sub> = a<sup>l−1</sup><sub>k</sub> δ<sup>l</sup>"
-              "<sub>j</sub> (docs/backprop.md §7)",
-        "note": f"neuron {j} of layer {l}: its bias and its weights, from its δ",
-    }
+    return _step(r, "BP34", l, z, f"BP3, BP4: ∂C/∂{n[b]}, ∂C/∂{math_html(f'w^{l}_{{{j}k}}')}",
+                 [b, *ws], [(v, z) for v in (*ws, b)], "; ".join(parts),
+                 "BP3: ∂C/∂b<sup>l</sup><sub>j</sub> = δ<sup>l</sup><sub>j</sub>; BP4: "
+                 "∂C/∂w<sup>l</sup><sub>jk</sub> = a<sup>l−1</sup><sub>k</sub> δ<sup>l</sup>"
+                 "<sub>j</sub> (docs/backprop.md §7)",
+                 f"neuron {j} of layer {l}: its bias and its weights, from its δ")
 
 
 def _input(r: Recorder, net: Network, k: int, x: Value) -> dict:
-    g, n = r.grad, r.names
-    symbolic, numeric, edges = [], [], []
-    for j, (zj, _) in enumerate(net.layers[2], 1):
-        w = net.weights(zj)[0][k - 1]
-        symbolic.append(f"{n[w]}·{delta_name(2, (j,))}")
-        numeric.append(f"{r.factor(w.data)}×{r.factor(g[zj])}")
-        edges.append([r.index[x], r.index[zj]])
-    return {
-        "phase": "backward", "kind": "input", "layer": 1, "node": r.index[x],
-        "title": f"∂C/∂{n[x]}", "sets": [[r.index[x], r.num(g[x])]], "edges": edges,
-        "html": f"∂C/∂{n[x]} = {' + '.join(symbolic)} = {' + '.join(numeric)} = "
-                f"<b>{r.num(g[x])}</b>",
-        "eq": "", "note": "the input's gradient: BP2's sum without σ′, the input has no z "
-                          "(docs/backprop.md §6)",
-    }
+    below = [(net.weights(zj)[0][k - 1], zj, delta_name(2, (j,)))
+             for j, (zj, _) in enumerate(net.layers[2], 1)]
+    return _step(r, "input", 1, x, f"∂C/∂{r.names[x]}", [x], [(x, zj) for _, zj, _ in below],
+                 f"∂C/∂{r.names[x]} = {_sum(r, below)} = <b>{r.num(r.grad[x])}</b>", "",
+                 "the input's gradient: BP2's sum without σ′, the input has no z "
+                 "(docs/backprop.md §6)")
