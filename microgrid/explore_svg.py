@@ -198,6 +198,14 @@ def network_svg(r: Recorder, net: Network) -> str:
         return (f'<text class="net-name" x="{x - radius - 4:.1f}" y="{y + 4:.1f}" '
                 f'text-anchor="end">{html.escape(name)}</text>')
 
+    def delta_at(x: float, y: float, i: int) -> str:
+        # below its circle, clear of the edges, where there is room; else right of it
+        if gap >= 56:
+            return (f'<text class="net-delta" data-node="{i}" x="{x:.1f}" '
+                    f'y="{y + radius + 15:.1f}" text-anchor="middle"></text>')
+        return (f'<text class="net-delta" data-node="{i}" x="{x + radius + 4:.1f}" '
+                f'y="{y + 4:.1f}"></text>')
+
     for col, nodes in enumerate(columns):
         for j, (z, a, name) in enumerate(nodes):
             cxn, cyn = xs[col], y(col, j)
@@ -208,8 +216,7 @@ def network_svg(r: Recorder, net: Network) -> str:
                 f'<circle cx="{cxn:.1f}" cy="{cyn:.1f}" r="{radius:.1f}"/>'
                 f'<text class="net-a" data-node="{ai}" x="{cxn:.1f}" y="{cyn + 4:.1f}"></text>'
                 + name_at(cxn, cyn, name)
-                + (f'<text class="net-delta" data-node="{zi}" x="{cxn + radius + 4:.1f}" '
-                   f'y="{cyn + 4:.1f}"></text>' if z is not None else "")
+                + (delta_at(cxn, cyn, zi) if z is not None else "")
                 + "</g>")
     out.append("</svg>")
     return "".join(out)
