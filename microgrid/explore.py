@@ -29,9 +29,9 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from .engine import Const, Value, topological
+from .engine import Value, topological
 from .explore_certify import certificates, layers
-from .explore_steps import Recorder, final_steps, math_html, plain, unnamed_labels
+from .explore_steps import Recorder, drawn_values, final_steps, math_html, plain, unnamed_labels
 from .explore_svg import annotate_svg, network_svg, plain_label, stagger
 from .explore_wave import Network, wave_steps
 
@@ -124,7 +124,7 @@ def explore(
         return d
 
     nodes = topological(root)
-    drawable = [v for v in nodes if not (isinstance(v, Const) and v is not root)]  # draw_dot's
+    drawable = drawn_values(nodes, root)
     drawn()  # a graph too big is refused before any work is done on it
     saved = {v: (v.grad, v.label) for v in nodes}
     try:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .engine import Const, Value, apply, no_grad
-from .explore_steps import Recorder, delta_name, factor, math_html, num
+from .engine import Value, apply, no_grad
+from .explore_steps import Recorder, delta_name, factor, is_constant, math_html, num
 
 EPS = 1e-6  # the step of the central finite differences
 
@@ -89,7 +89,7 @@ def certificates(r: Recorder, done: dict[str, dict[int, int]], mlp: Any, x: Any,
     closed = _closed_form(r, mlp, x, y, cost) if mlp is not None else None
     certs = {}
     for v in r.drawn:
-        if v.parents or isinstance(v, Const):
+        if v.parents or is_constant(v):
             continue
         rows = [_engine_row(r, v)]
         if closed is not None and id(v) in closed:

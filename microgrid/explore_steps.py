@@ -72,12 +72,23 @@ def delta_name(layer: int, j: tuple[int, ...]) -> str:
     return math_html(f"δ^{sup(layer)}_{index(*j)}")
 
 
+def is_constant(v: Value) -> bool:
+    """A plain number the graph holds as a leaf (what `sum` and `dot` make of a number):
+    draw_dot hides it, and the explorer writes it as its number."""
+    return isinstance(v, Const)
+
+
+def drawn_values(nodes: list[Value], root: Value) -> list[Value]:
+    """The values draw_dot draws, in its order (v0, v1, …): all but the hidden constants."""
+    return [v for v in nodes if not (is_constant(v) and v is not root)]
+
+
 def unnamed_labels(nodes: list[Value], root: Value) -> dict[Value, str]:
     """Labels for the values that have none, as the explorer draws them (its steps use only
     names the drawing shows): leaves x_1, x_2, …, the root C, the others u_1, u_2, …"""
     labels, leaves, inner = {}, 0, 0
     for v in nodes:
-        if v.label or isinstance(v, Const):
+        if v.label or is_constant(v):
             continue
         if v is root:
             labels[v] = "C"
@@ -97,7 +108,7 @@ class Recorder:
     def __init__(self, root: Value, nodes: list[Value], grads: dict, digits: int) -> None:
         self.root, self.nodes, self.grad, self.digits = root, nodes, grads, digits
         # the values draw_dot draws, numbered as it numbers them (v0, v1, … in this order)
-        self.drawn = [v for v in nodes if not (isinstance(v, Const) and v is not root)]
+        self.drawn = drawn_values(nodes, root)
         self.index = {v: i for i, v in enumerate(self.drawn)}
         self.consumers: dict[Value, list[Value]] = {}
         for v in nodes:
@@ -105,7 +116,7 @@ class Recorder:
                 self.consumers.setdefault(p, []).append(v)
         self.names: dict[Value, str] = {}
         for v in nodes:  # every value is labelled by now (explore labels the unnamed ones)
-            if isinstance(v, Const) and not v.label:
+            if is_constant(v) and not v.label:
                 self.names[v] = self.num(v.data)  # a plain number reads as itself
             else:  # kept on one line: w and its scripts never part at a line break
                 self.names[v] = f'<span class="nw">{math_html(v.label)}</span>'
@@ -120,7 +131,7 @@ class Recorder:
         return factor(x, self.digits)
 
     def term(self, v: Value) -> Term:
-        atomic = not isinstance(v, Const) or v.data >= 0 or bool(v.label)
+        atomic = not is_constant(v) or v.data >= 0 or bool(v.label)
         return self.names[v], 5 if atomic else 1
 
     def terms(self, v: Value) -> list[Term]:
