@@ -338,5 +338,10 @@
   window.addEventListener("resize", fit);
   buildList();
   fit();
+  // A graph that fitted would be too small to read anything (a 2-16-16-1 network's, hundreds
+  // of values) opens in the network view, or, without one, at full size following the steps.
+  if (svg && svg.getBoundingClientRect().width < 0.15 * D.width) {
+    if (document.getElementById("view")) switchView(); else zoom();
+  }
   show(0);
 }());

@@ -557,3 +557,17 @@ def test_in_the_network_view_a_delta_appears_with_its_step(open_page, demo_page)
     assert page.text_content(f"#net text.net-delta[data-node='{z}']") == ""
     page.keyboard.press("ArrowRight")
     assert page.text_content(f"#net text.net-delta[data-node='{z}']").startswith("δ = ")
+
+
+def test_a_network_too_big_to_read_fitted_opens_in_the_network_view(browser, tmp_path):
+    _, C = net_and_cost((2, 16, 16, 1))
+    path = explore(C).save(tmp_path / "big.html")
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(path.as_uri())
+    try:
+        assert page.is_visible("#net svg") and not page.is_visible("#graph svg")
+        sizes = page.eval_on_selector_all("#net text.net-name", """ts => ts.map(t =>
+            parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)""")
+        assert len(sizes) == 2 + 16 + 16 + 1 + 1 and min(sizes) >= 8.0, min(sizes)
+    finally:
+        page.close()
