@@ -230,7 +230,7 @@ def _explore_number(text: str, what: str) -> float:
     try:
         return _float(text)
     except argparse.ArgumentTypeError as e:
-        raise ArgumentError(f"{what} {text!r}: {e}") from None
+        raise ArgumentError(f"{what} {text.strip()!r}: {e}") from None
 
 
 def _explore_cost(a: object, y: list[float], cost: str) -> Value:
@@ -650,8 +650,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _numbers_as_positionals(argv: Sequence[str]) -> list[str]:
     """``predict model.json -1e-3 2``: argparse would read ``-1e-3`` as an option (it only
-    recognises plain negative numbers such as -1 or -0.5), so put ``--`` before it."""
+    recognises plain negative numbers such as -1 or -0.5), so put ``--`` before it (explore:
+    see below)."""
     argv = list(argv)
+    if argv[:1] == ["explore"] and "--" not in argv:
+        # explore has options after its numbers (--y), so no "--" can go before them; a
+        # leading space makes argparse take "-1e-3" as a value, and float() ignores it
+        return [f" {a}" if a.startswith("-") and _is_number(a) else a for a in argv]
     if argv[:1] != ["predict"] or "--" in argv:
         return argv
     for i, a in enumerate(argv[1:], 1):
@@ -662,6 +667,14 @@ def _numbers_as_positionals(argv: Sequence[str]) -> list[str]:
                 continue
             return [*argv[:i], "--", *argv[i:]]
     return argv
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -135,3 +135,12 @@ def test_cross_entropy_is_the_closed_forms_on_a_sigmoid_model(tmp_path, capsys):
     assert code == 0, err  # explore checks the graph's C against backprop's: they agree
     rows = next(iter(page_data(out)["certificates"].values()))["rows"]
     assert rows[1]["value"] == pytest.approx(rows[0]["value"], abs=1e-12)
+
+
+def test_negative_numbers_in_scientific_notation_are_inputs_and_targets(tmp_path, capsys, model):
+    _, path = model
+    out = tmp_path / "mine.html"
+    code, _, err = run(capsys, path, "-1e-3", "2.5E-1", "--y", "-1e-2", "--out", out)
+    assert code == 0, err
+    first = next(s for s in page_data(out)["modes"]["wave"] if s["phase"] == "forward")
+    assert "(−0.001)" in first["html"]  # x1 = −1e-3 in z^2_1's numbers
