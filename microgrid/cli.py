@@ -174,20 +174,78 @@ def _write_text(path: str, text: str) -> None:
 
 # ================================================================================ explore
 def run_explore(args: argparse.Namespace) -> int:
-    """The demo's network and example as an explorer page (microgrid.explore)."""
+    """The demo's network and example, or a saved model on the input x with target y, as an
+    explorer page (microgrid.explore).  A bad argument is one line and exit status 2, and
+    nothing is written."""
     from .explore import explore
-    from .losses import quadratic
 
-    nin, *nouts = DEMO_SIZES
-    mlp = MLP(nin, nouts, activation="sigmoid", seed=DEMO_SEED)
-    C = quadratic(mlp(DEMO_X), DEMO_Y)
+    try:
+        mlp, x, y = _explore_example(args)
+        C = _explore_cost(mlp(x), y, args.cost)
+    except ArgumentError as e:
+        print(f"microgrid explore: error: {e}", file=sys.stderr)
+        return 2
     C.label = "C"
-    page = explore(C, mlp=mlp, x=DEMO_X, y=DEMO_Y, cost="quadratic")
+    page = explore(C, mlp=mlp, x=x, y=y, cost=args.cost)
     try:
         print(page.save(args.out))
     except OSError as e:
         raise CommandError(f"cannot write {args.out}: {e.strerror or e}") from None
     return 0
+
+
+def _explore_example(args: argparse.Namespace) -> tuple[MLP, list[float], list[float]]:
+    """The network and the example to explore, every argument checked (ArgumentError)."""
+    if not args.out.lower().endswith(".html"):
+        raise ArgumentError(f"--out {args.out}: the page is HTML; give a file name ending in .html")
+    if args.model is None:
+        if args.y is not None:
+            raise ArgumentError("--y is the target of a saved model: give MODEL.json x1 x2 … too")
+        nin, *nouts = DEMO_SIZES
+        return MLP(nin, nouts, activation="sigmoid", seed=DEMO_SEED), [*DEMO_X], [*DEMO_Y]
+    try:
+        mlp, _ = _load_model(args.model)
+    except CommandError as e:  # here a bad file is a bad argument: nothing is written yet
+        raise ArgumentError(str(e)) from None
+    names = " ".join(f"x{k}" for k in range(1, mlp.nin + 1))
+    if len(args.inputs) != mlp.nin:
+        raise ArgumentError(f"the model in {args.model} takes {mlp.nin} inputs ({names}), "
+                            f"got {len(args.inputs)}")
+    x = [_explore_number(t, "input") for t in args.inputs]
+    nout = len(mlp.layers[-1].neurons)
+    if args.y is None or len(args.y) != nout:
+        got = "none" if args.y is None else len(args.y)
+        raise ArgumentError(f"the model in {args.model} has {nout} output"
+                            f"{'s' if nout > 1 else ''}: give --y with {nout} target"
+                            f"{'s' if nout > 1 else ''}, got {got}")
+    y = [_explore_number(t, "--y") for t in args.y]
+    if args.cost == "cross_entropy" and (mlp.output_activation != "sigmoid" or
+                                         any(not 0.0 <= t <= 1.0 for t in y)):
+        raise ArgumentError("--cost cross_entropy needs sigmoid outputs and targets in [0, 1]; "
+                            f"this model's outputs are {mlp.output_activation}")
+    return mlp, x, y
+
+
+def _explore_number(text: str, what: str) -> float:
+    try:
+        return _float(text)
+    except argparse.ArgumentTypeError as e:
+        raise ArgumentError(f"{what} {text.strip()!r}: {e}") from None
+
+
+def _explore_cost(a: object, y: list[float], cost: str) -> Value:
+    """C as docs/backprop.md §3 writes it: ½ Σ_j (y_j − a_j)², or −Σ_j [y_j ln a_j + (1 − y_j)
+    ln(1 − a_j)] (the cross-entropy of §9, summed as microgrid.backprop sums it)."""
+    from .losses import quadratic
+
+    outputs = a if isinstance(a, list) else [a]
+    if cost == "quadratic":
+        return quadratic(outputs, y)
+    terms = [t * o.log() + (1 - t) * (1 - o).log() for o, t in zip(outputs, y)]
+    total = terms[0]
+    for term in terms[1:]:
+        total = total + term
+    return -total
 
 
 # ================================================================================ train
@@ -432,20 +490,26 @@ def run_train(args: argparse.Namespace) -> int:
 
 
 # ================================================================================ predict
-def run_predict(args: argparse.Namespace) -> int:
+def _load_model(path: str) -> tuple[MLP, dict]:
+    """A saved model and its metadata; a missing or malformed file is a CommandError naming
+    it (predict and explore both read models)."""
     from .io import read_model
 
     try:
-        model, meta = read_model(args.model)
-        mlp = MLP.from_dict(model)
+        model, meta = read_model(path)
+        return MLP.from_dict(model), meta
     except FileNotFoundError:
-        raise CommandError(f"no such model file: {args.model}") from None
+        raise CommandError(f"no such model file: {path}") from None
     except IsADirectoryError:
-        raise CommandError(f"{args.model} is a folder, not a model file") from None
+        raise CommandError(f"{path} is a folder, not a model file") from None
     except OSError as e:
-        raise CommandError(f"cannot read {args.model}: {e.strerror or e}") from None
+        raise CommandError(f"cannot read {path}: {e.strerror or e}") from None
     except ValueError as e:  # it names the file and what is wrong with it
         raise CommandError(str(e)) from None
+
+
+def run_predict(args: argparse.Namespace) -> int:
+    mlp, meta = _load_model(args.model)
     if len(args.inputs) != mlp.nin:
         names = " ".join(f"x{k}" for k in range(1, mlp.nin + 1))
         raise CommandError(
@@ -499,11 +563,23 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(run=run_demo, parser=demo)
 
     explore = sub.add_parser(
-        "explore", help="the demo's forward and backward pass as a page to step through",
-        description="Write the demo network's pass as one self-contained HTML page (open it "
-                    "in a browser; → / ← step through it) and print its path.")
+        "explore", help="a forward and backward pass as a page to step through (the demo's, "
+                        "or a saved model's on one example)",
+        description="Write one forward and backward pass as a self-contained HTML page (open "
+                    "it in a browser; → / ← step through it) and print its path: the demo "
+                    "network's, or that of a model saved by 'microgrid train --save' on the "
+                    "input x1 x2 … with the target --y.")
+    explore.add_argument("model", nargs="?", type=_file_name, default=None, metavar="MODEL.json",
+                         help="a saved model (default: the demo network)")
+    explore.add_argument("inputs", nargs="*", metavar="x",
+                         help="the input numbers, one per input of the model")
+    explore.add_argument("--y", nargs="+", default=None, metavar="Y",
+                         help="the target, one number per output of the model")
+    explore.add_argument("--cost", choices=["quadratic", "cross_entropy"], default="quadratic",
+                         help="the cost C of the example (docs/backprop.md §3, §9; "
+                              "default: %(default)s)")
     explore.add_argument("--out", type=_file_name, default="microgrid-explorer.html",
-                         metavar="FILE", help="the page to write (default: %(default)s)")
+                         metavar="FILE.html", help="the page to write (default: %(default)s)")
     explore.set_defaults(run=run_explore, parser=explore)
 
     train = sub.add_parser(
@@ -574,8 +650,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _numbers_as_positionals(argv: Sequence[str]) -> list[str]:
     """``predict model.json -1e-3 2``: argparse would read ``-1e-3`` as an option (it only
-    recognises plain negative numbers such as -1 or -0.5), so put ``--`` before it."""
+    recognises plain negative numbers such as -1 or -0.5), so put ``--`` before it (explore:
+    see below)."""
     argv = list(argv)
+    if argv[:1] == ["explore"] and "--" not in argv:
+        # explore has options after its numbers (--y), so no "--" can go before them; a
+        # leading space makes argparse take "-1e-3" as a value, and float() ignores it
+        return [f" {a}" if a.startswith("-") and _is_number(a) else a for a in argv]
     if argv[:1] != ["predict"] or "--" in argv:
         return argv
     for i, a in enumerate(argv[1:], 1):
@@ -586,6 +667,14 @@ def _numbers_as_positionals(argv: Sequence[str]) -> list[str]:
                 continue
             return [*argv[:i], "--", *argv[i:]]
     return argv
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def main(argv: Sequence[str] | None = None) -> int:

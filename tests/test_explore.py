@@ -36,6 +36,12 @@ def num(x: float) -> str:  # as draw_dot prints a number
     return f"{x:.4g}".replace("-", "−")
 
 
+def edge_steps(page) -> list[dict]:
+    """The steps played edge by edge, as backward() walks the graph (the δ wave's own tests
+    are in test_explore_wave.py)."""
+    return page.data["modes"]["edges"]
+
+
 def plain(h: str) -> str:
     return html.unescape(re.sub(r"<[^>]*>", "", h))
 
@@ -70,9 +76,9 @@ def test_explore_shows_one_pass_even_after_earlier_backward_calls(demo):
 def test_forward_steps_visit_every_computed_value_in_topological_order(demo):
     _, C, page = demo
     drawn = [v for v in topological(C) if not isinstance(v, mg.Const)]
-    forward = [s for s in page.steps if s["phase"] == "forward"]
+    forward = [s for s in edge_steps(page) if s["phase"] == "forward"]
     assert [s["node"] for s in forward] == [i for i, v in enumerate(drawn) if v.parents]
-    assert page.steps[0]["phase"] == "start"
+    assert edge_steps(page)[0]["phase"] == "start"
     assert page.data["firstBackward"] == 1 + len(forward)
 
 
@@ -80,7 +86,8 @@ def test_a_forward_step_shows_the_formula_with_its_numbers(demo):
     mlp, C, page = demo
     drawn = [v for v in topological(C) if not isinstance(v, mg.Const)]
     z = next(v for v in drawn if v.label == "z^2_1")
-    step = next(s for s in page.steps if s["phase"] == "forward" and s["node"] == drawn.index(z))
+    step = next(s for s in edge_steps(page)
+                if s["phase"] == "forward" and s["node"] == drawn.index(z))
     text = plain(step["html"])
     n = mlp.layers[0].neurons[0]
     symbolic = " + ".join(f"w21{k}·a1{k}" for k in (1, 2, 3)) + " + b21"
@@ -101,7 +108,7 @@ def test_backward_steps_accumulate_to_the_engines_gradients(demo):
     C.backward()
     drawn = [v for v in topological(C) if not isinstance(v, mg.Const)]
     final = {}
-    for s in page.steps[page.data["firstBackward"]:]:
+    for s in edge_steps(page)[page.data["firstBackward"]:]:
         if s["parent"] is not None:
             final[s["parent"]] = s["grad"]
     for i, v in enumerate(drawn):
@@ -115,7 +122,7 @@ def test_every_backward_step_adds_local_times_grad_to_a_running_sum(demo):
     C.backward()
     drawn = [v for v in topological(C) if not isinstance(v, mg.Const)]
     running = [0.0] * len(drawn)
-    for s in page.steps[page.data["firstBackward"] + 1:]:
+    for s in edge_steps(page)[page.data["firstBackward"] + 1:]:
         if s["parent"] is None:
             continue
         child, parent = drawn[s["node"]], drawn[s["parent"]]
@@ -131,7 +138,7 @@ def test_every_backward_step_adds_local_times_grad_to_a_running_sum(demo):
 
 def test_the_backward_pass_starts_with_the_seed_and_visits_every_edge(demo):
     _, C, page = demo
-    backward = page.steps[page.data["firstBackward"]:]
+    backward = edge_steps(page)[page.data["firstBackward"]:]
     assert plain(backward[0]["html"]) == "∂C/∂C = 1"
     drawn = {v for v in topological(C) if not isinstance(v, mg.Const)}
     edges = sum(1 for v in drawn for p in v.parents if p in drawn)
@@ -140,11 +147,11 @@ def test_the_backward_pass_starts_with_the_seed_and_visits_every_edge(demo):
 
 def test_mlp_steps_cite_bp1_to_bp4_in_the_derivations_terms(demo):
     _, _, page = demo
-    notes = [plain(s.get("note", "")) for s in page.steps]
+    notes = [plain(s.get("note", "")) for s in edge_steps(page)]
     for eq, section in (("BP1", "§5"), ("BP2", "§6"), ("BP3", "§7"), ("BP4", "§7")):
         cite = f"(docs/backprop.md {section})"
         assert any(n.startswith(eq + ":") and cite in n for n in notes), eq
-    eqs = [plain(s.get("eq", "")) for s in page.steps]
+    eqs = [plain(s.get("eq", "")) for s in edge_steps(page)]
     assert any(e.startswith("δ32 = ∂C/∂a32 · σ′(z32) = ") for e in eqs)  # BP1
     assert any(e.startswith("δ21 = σ′(z21) Σk w3k1 δ3k = ") for e in eqs)  # BP2
     assert any(e.startswith("∂C/∂b32 = δ32 = ") for e in eqs)  # BP3
@@ -159,7 +166,7 @@ def test_a_bp4_step_has_the_engines_numbers(demo):
     C2.backward()
     w = mlp.layers[1].neurons[1].w[3]  # w^3_24
     a, delta = t.a[0][3].data, t.z[1][1].grad
-    step = next(s for s in page.steps if plain(s.get("eq", "")).startswith("∂C/∂w324 ="))
+    step = next(s for s in edge_steps(page) if plain(s.get("eq", "")).startswith("∂C/∂w324 ="))
     assert plain(step["eq"]) == (
         f"∂C/∂w324 = a24 · δ32 = {num(a)} × {num(delta) if delta >= 0 else f'({num(delta)})'}"
         f" = {num(w.grad)}"
@@ -174,14 +181,14 @@ def test_a_generic_graph_gets_generic_chain_rule_steps():
     e = (c + 5).tanh()
     e.label = "e"
     page = explore(e)
-    texts = [plain(s["html"]) for s in page.steps]
+    texts = [plain(s["html"]) for s in edge_steps(page)]
     assert "c = a·b = 2·(−3) = −6" in texts
     assert "∂e/∂e = 1" in texts
-    assert not any(s.get("eq") for s in page.steps)
+    assert not any(s.get("eq") for s in edge_steps(page))
     assert page.data["layers"] == []
     e.backward()
-    step = next(s for s in page.steps if s["phase"] == "backward" and texts[page.steps.index(s)]
-                .startswith("∂e/∂a"))
+    step = next(s for k, s in enumerate(edge_steps(page))
+                if s["phase"] == "backward" and texts[k].startswith("∂e/∂a"))
     assert step["grad"] == num(a.grad)
 
 
@@ -192,16 +199,28 @@ def test_a_zero_gradient_node_passes_nothing_on():
     out = r.relu() * 3.0
     out.label = "out"
     page = explore(out)
-    assert any("nothing flows back" in s["html"] for s in page.steps)
+    assert any("nothing flows back" in s["html"] for s in edge_steps(page))
     assert page.data["nodes"][0]["grad"] == "0"
 
 
-def test_unnamed_values_get_names_and_a_lone_leaf_works():
+def test_unnamed_values_get_the_names_they_are_drawn_with_and_a_lone_leaf_works():
     x = Value(2.0)
     y = x * x + x
-    texts = [plain(s["html"]) for s in explore(y).steps]
-    assert texts[1:3] == ["x1·x1 = 2·2 = 4", "C = x1·x1 + x1 = 4 + 2 = 6"]
-    assert texts[-1] == "∂C/∂x1 += ∂(x1·x1)/∂x1 × ∂C/∂(x1·x1) = 2 × 1 = 2; 3 + 2 → 5"
+    page = explore(y)
+    texts = [plain(s["html"]) for s in page.steps]
+    assert texts[1:3] == ["u1 = x1·x1 = 2·2 = 4", "C = u1 + x1 = 4 + 2 = 6"]
+    assert texts[-1] == "∂C/∂x1 += ∂u1/∂x1 × ∂C/∂u1 = 2 × 1 = 2; 3 + 2 → 5"
+    svg = plain(page.html[page.html.index("<svg"):page.html.index("</svg>")])
+    assert "u\n1" in svg and "x\n1" in svg  # the drawing shows the names the steps use
+    assert x.label == "" and y.label == ""  # and the user's values keep theirs
+
+
+def test_a_local_derivative_never_reads_like_a_gradient():
+    u = Value(3.0, "u")
+    C = u * 0.5  # at the root, ∂C/∂u would be both the local derivative and the gradient
+    C.label = "C"
+    texts = [plain(s["html"]) for s in explore(C).steps]
+    assert texts[-1] == "∂C/∂u += ∂(u·0.5)/∂u × ∂C/∂C = 0.5 × 1 = 0.5 → 0.5"
     lone = explore(Value(3.0, "x"))
     assert [plain(s["html"]) for s in lone.steps][1] == "∂x/∂x = 1"
 
@@ -222,7 +241,7 @@ def test_a_layer_of_more_than_nine_neurons_reads_its_two_digit_indices():
     page = explore(C, mlp=mlp, x=[0.5, -1.0], y=[1.0])
     assert [plain(d["name"]) for d in page.data["layers"][0]["deltas"]][-3:] == [
         "δ210", "δ211", "δ212"]
-    eqs = [plain(s.get("eq", "")) for s in page.steps]
+    eqs = [plain(s.get("eq", "")) for s in edge_steps(page)]
     assert any(e.startswith("δ212 = σ′(z212) Σk w3k,12 δ3k = ") for e in eqs)
 
 

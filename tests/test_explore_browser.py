@@ -99,6 +99,17 @@ def drawn(C):
     return [v for v in topological(C) if not isinstance(v, Const)]
 
 
+def edge_steps(explorer) -> list[dict]:
+    return explorer.data["modes"]["edges"]
+
+
+def edge_by_edge(opened):
+    """The page switched to its second mode, the chain rule edge by edge."""
+    opened.page.click("#mode")
+    assert opened.page.get_attribute("body", "data-mode") == "edges"
+    return opened.page
+
+
 def go_to(page, step: int) -> None:
     page.click(f"#steps li[data-step='{step}']")
     assert counter(page).startswith(f"{step} / ")
@@ -202,11 +213,11 @@ def test_a_forward_step_computes_one_value_with_its_formula(open_page, demo_page
 # ---------------------------------------------------------------------------- backward
 def test_a_bp4_step_shows_the_engines_numbers_on_its_edge(open_page, demo_page):
     mlp, t, C, explorer = demo_page
-    page = open_page(explorer).page
+    page = edge_by_edge(open_page(explorer))
     values = drawn(C)
     w = mlp.layers[1].neurons[1].w[3]  # w^3_24
     z = t.z[1][1]
-    k = next(s for s, step in enumerate(explorer.steps)
+    k = next(s for s, step in enumerate(edge_steps(explorer))
              if step["phase"] == "backward" and step["parent"] == values.index(w))
     go_to(page, k)
     C.backward()
@@ -226,15 +237,15 @@ def test_a_bp4_step_shows_the_engines_numbers_on_its_edge(open_page, demo_page):
 
 def test_a_gradient_accumulates_step_by_step(open_page, demo_page):
     mlp, t, C, explorer = demo_page
-    page = open_page(explorer).page
+    page = edge_by_edge(open_page(explorer))
     values = drawn(C)
     a = t.a[0][0]  # a^2_1 feeds both neurons of layer 3: two contributions
     i = values.index(a)
-    ks = [s for s, step in enumerate(explorer.steps)
+    ks = [s for s, step in enumerate(edge_steps(explorer))
           if step["phase"] == "backward" and step["parent"] == i]
     assert len(ks) == 2
     C.backward()
-    z = values[explorer.steps[ks[0]]["node"]]  # the neuron of layer 3 whose step comes first
+    z = values[edge_steps(explorer)[ks[0]]["node"]]  # the neuron of layer 3 whose step comes first
     k = t.z[1].index(z)
     first = mlp.layers[1].neurons[k].w[0].data * z.grad  # w^3_k1 δ^3_k
     go_to(page, ks[0] - 1)
@@ -249,11 +260,11 @@ def test_a_gradient_accumulates_step_by_step(open_page, demo_page):
 
 def test_bp1_and_bp2_steps_give_the_deltas(open_page, demo_page):
     mlp, t, C, explorer = demo_page
-    page = open_page(explorer).page
+    page = edge_by_edge(open_page(explorer))
     values = drawn(C)
     C.backward()
     for z, eq in ((t.z[1][0], "BP1"), (t.z[0][2], "BP2")):
-        k = next(s for s, step in enumerate(explorer.steps)
+        k = next(s for s, step in enumerate(edge_steps(explorer))
                  if step["phase"] == "backward" and step["parent"] == values.index(z))
         go_to(page, k)
         assert page.inner_text("#now-eq").replace("\n", "").endswith(f"= {num(z.grad)}")
@@ -268,6 +279,7 @@ def test_clicking_a_weight_shows_its_certificate_three_ways(open_page, demo_page
     page = open_page(explorer).page
     values = drawn(C)
     w = mlp.layers[0].neurons[2].w[1]  # w^2_32
+    page.keyboard.press("End")  # a certificate is shown once its gradient is computed
     page.click(f"#graph g.mg-value[data-node='{values.index(w)}']")
     heads = page.eval_on_selector_all("#cert-body th", "ts => ts.map(t => t.textContent)")
     assert heads == ["engine (backward)", "closed form (BP4)", "finite differences"]
@@ -361,3 +373,201 @@ def test_two_explorers_inline_in_one_notebook_play_independently(open_page, demo
     assert first.inner_text("#counter") == f"{last1} / {last1}"
     assert second.inner_text("#counter") == f"2 / {last2}"
     assert first.inner_text("#now-html") != second.inner_text("#now-html")
+
+
+# ---------------------------------------------------------------------------- the δ wave
+def net_and_cost(sizes, seed=1):
+    nin, *nouts = sizes
+    mlp = MLP(nin, nouts, seed=seed)
+    x = [0.5 * (-1) ** k * (k + 1) for k in range(nin)]
+    y = [1.0] * nouts[-1]
+    C = quadratic(mlp(x), y)
+    C.label = "C"
+    return mlp, C
+
+
+def first_lit(page, explorer) -> dict[str, int]:
+    """Step through the backward pass with → and note, for each value, the first step at
+    which the page gives it a gradient (its box lit as a target), by its label."""
+    go_to(page, explorer.data["firstBackward"] - 1)
+    seen: dict[str, int] = {}
+    labels = [n["label"] for n in explorer.data["nodes"]]
+    for s in range(explorer.data["firstBackward"], len(explorer.steps)):
+        page.keyboard.press("ArrowRight")
+        for i in page.eval_on_selector_all(
+                "#graph g.mg-value.mg-target", "gs => gs.map(g => +g.dataset.node)"):
+            seen.setdefault(labels[i], s)
+    return seen
+
+
+@pytest.mark.parametrize("sizes", [(2, 3, 1), (2, 3, 2, 1), (2, 16, 16, 1)],
+                         ids=lambda s: "-".join(map(str, s)))
+def test_the_backward_pass_plays_as_the_delta_wave_layer_by_layer(open_page, sizes):
+    mlp, C = net_and_cost(sizes)
+    explorer = explore(C)
+    seen = first_lit(open_page(explorer).page, explorer)
+    L = len(sizes)
+    for l in range(L, 1, -1):
+        deltas = [seen[f"z^{l}_{j}" if j < 10 else f"z^{l}_{{{j}}}"]
+                  for j in range(1, sizes[l - 1] + 1)]
+        weights = [seen[w.label] for n in mlp.layers[l - 2].neurons for w in n.w]
+        assert max(deltas) < min(weights), f"a weight of layer {l} before one of its δ's"
+        if l > 2:
+            below = [seen[f"z^{l - 1}_{j}" if j < 10 else f"z^{l - 1}_{{{j}}}"]
+                     for j in range(1, sizes[l - 2] + 1)]
+            assert max(weights) < min(below), f"a δ of layer {l - 1} before layer {l} is done"
+
+
+def test_a_bp2_step_shows_every_term_of_its_sum(open_page):
+    mlp, C = net_and_cost((2, 3, 2, 1))
+    explorer = explore(C)
+    page = open_page(explorer).page
+    bp2 = [s for s, step in enumerate(explorer.steps) if step.get("kind") == "BP2"]
+    assert len(bp2) == 3 + 2
+    C.backward()
+    for s in bp2:
+        go_to(page, s)
+        text = page.inner_text("#now-html").replace("\n", "")
+        l = explorer.steps[s]["layer"]
+        j = int(text.split("=")[0].strip()[-1])  # ∂C/∂a^l_j = …
+        above = mlp.layers[l - 1].neurons
+        for k, n in enumerate(above, 1):
+            assert f"w{l + 1}{k}{j}·δ{l + 1}{k}" in text, (s, k, text)
+            assert num(n.w[j - 1].data) in text
+        assert text.count("×") == len(above) + 1  # each term, and × σ′(z)
+    mlp.zero_grad()
+
+
+def test_the_edge_by_edge_mode_ends_at_draw_dots_numbers(open_page, demo_page):
+    mlp, t, C, explorer = demo_page
+    page = edge_by_edge(open_page(explorer))
+    page.keyboard.press("End")
+    assert counter(page) == f"{len(edge_steps(explorer)) - 1} / {len(edge_steps(explorer)) - 1}"
+    shown = node_texts(page)
+    C.zero_grad()
+    C.backward()
+    for i, v in enumerate(drawn(C)):
+        assert shown[i][0] == num(v.data) and shown[i][1].endswith(f"= {num(v.grad)}"), v.label
+    mlp.zero_grad()
+
+
+# ---------------------------------------------------------------------------- no spoilers
+def test_nothing_of_the_backward_pass_is_on_the_page_at_home(open_page, demo_page):
+    mlp, t, C, explorer = demo_page
+    page = open_page(explorer).page
+    page.keyboard.press("End")
+    page.keyboard.press("Home")
+    page.click(f"#graph g.mg-value[data-node='{drawn(C).index(mlp.layers[0].neurons[0].w[0])}']")
+    page.click("#view")  # the network view too
+    visible = page.evaluate("""() => document.body.innerText + [...document.querySelectorAll(
+        'svg text')].filter(t => t.getClientRects().length &&
+        getComputedStyle(t).visibility === 'visible').map(t => t.textContent).join(' ')""")
+    C.backward()
+    datas = {num(v.data) for v in drawn(C)}
+    grads = {num(v.grad) for v in drawn(C)} - datas - {"0", "1"}
+    assert grads and [g for g in grads if g in visible] == []
+    assert "computed at step" in page.inner_text("#cert-body")
+    mlp.zero_grad()
+
+
+# ---------------------------------------------------------------------------- it fits
+def tall_graph():
+    """One sum of 30 named leaves: a drawing seven times taller than wide."""
+    import microgrid as mg
+
+    total = mg.sum([mg.Value(0.1 * k, f"x_{{{k}}}") for k in range(1, 31)])
+    total.label = "C"
+    return explore(total)
+
+
+@pytest.mark.parametrize("which", ["demo network", "tall graph"])
+def test_on_opening_every_node_of_the_graph_is_inside_a_1280x720_window(browser, tmp_path,
+                                                                        demo_page, which):
+    explorer = demo_page[3] if which == "demo network" else tall_graph()
+    path = explorer.save(tmp_path / "explorer.html")
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(path.as_uri())
+    boxes = page.eval_on_selector_all("#graph g.node", """gs => gs.map(g => {
+        const r = g.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; })""")
+    page.close()
+    assert len(boxes) == len(explorer.data["nodes"]) + sum(
+        1 for n in explorer.data["nodes"] if not n["leaf"])
+    outside = [b for b in boxes if b[0] < 0 or b[1] < 0 or b[2] > 1280 or b[3] > 720]
+    assert outside == []
+
+
+@pytest.mark.parametrize("which", ["demo network", "tall graph"])
+def test_after_full_size_fit_fits_the_graph_both_ways_again(browser, tmp_path, demo_page,
+                                                             which):
+    explorer = demo_page[3] if which == "demo network" else tall_graph()
+    path = explorer.save(tmp_path / "explorer.html")
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(path.as_uri())
+    page.click("#zoom")  # 1:1, which follows the steps
+    for _ in range(12):
+        page.keyboard.press("ArrowRight")
+    page.click("#zoom")  # fit again
+    box, svg = page.evaluate("""() => { const b = document.getElementById('graph'),
+        s = b.querySelector('svg').getBoundingClientRect(), r = b.getBoundingClientRect();
+        return [[r.width, r.height], [s.width, s.height]]; }""")
+    page.close()
+    assert svg[0] <= box[0] and svg[1] <= box[1]
+    assert svg[0] > 0.95 * box[0] or svg[1] > 0.95 * box[1]  # as large as fits
+
+
+def test_at_1280x720_the_fitted_graphs_numbers_are_at_least_7_px(browser, tmp_path, demo_page):
+    *_, explorer = demo_page
+    path = explorer.save(tmp_path / "explorer.html")
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(path.as_uri())
+    sizes = page.eval_on_selector_all("#graph text.mg-data", """ts => ts.map(t =>
+        parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)""")
+    page.close()
+    assert len(sizes) == len(explorer.data["nodes"]) and min(sizes) >= 7.0, min(sizes)
+
+
+# ---------------------------------------------------------------------------- the network view
+def test_at_the_end_the_network_view_shows_each_delta_on_its_neuron(open_page, demo_page):
+    mlp, t, C, explorer = demo_page
+    page = open_page(explorer).page
+    page.click("#view")
+    assert page.is_visible("#net svg") and not page.is_visible("#graph svg")
+    page.keyboard.press("End")
+    shown = dict(page.eval_on_selector_all(
+        "#net text.net-delta", "ts => ts.map(t => [+t.dataset.node, t.textContent])"))
+    C.backward()
+    values = drawn(C)
+    expected = {values.index(z): f"δ = {num(z.grad)}" for layer in t.z for z in layer}
+    assert shown == expected
+    signs = page.eval_on_selector_all(
+        "#net line.net-w", "ls => ls.map(l => [+l.dataset.node, l.classList.contains('neg')])")
+    assert all(neg == (values[i].grad < 0) for i, neg in signs)
+    mlp.zero_grad()
+
+
+def test_in_the_network_view_a_delta_appears_with_its_step(open_page, demo_page):
+    mlp, t, C, explorer = demo_page
+    page = open_page(explorer).page
+    page.click("#view")
+    values = drawn(C)
+    z = values.index(t.z[1][0])  # δ^3_1: BP1, the first δ of the wave
+    k = next(s for s, step in enumerate(explorer.steps)
+             if step.get("kind") == "BP1" and step["sets"][0][0] == z)
+    go_to(page, k - 1)
+    assert page.text_content(f"#net text.net-delta[data-node='{z}']") == ""
+    page.keyboard.press("ArrowRight")
+    assert page.text_content(f"#net text.net-delta[data-node='{z}']").startswith("δ = ")
+
+
+def test_a_network_too_big_to_read_fitted_opens_in_the_network_view(browser, tmp_path):
+    _, C = net_and_cost((2, 16, 16, 1))
+    path = explore(C).save(tmp_path / "big.html")
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    page.goto(path.as_uri())
+    try:
+        assert page.is_visible("#net svg") and not page.is_visible("#graph svg")
+        sizes = page.eval_on_selector_all("#net text.net-name", """ts => ts.map(t =>
+            parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)""")
+        assert len(sizes) == 2 + 16 + 16 + 1 + 1 and min(sizes) >= 8.0, min(sizes)
+    finally:
+        page.close()

@@ -1,13 +1,13 @@
-"""Take the README's picture of the explorer: docs/images/explorer.png.
+"""Take the documentation's picture of the explorer: docs/images/explorer.png.
 
     python docs/images/make_explorer_screenshot.py            # → docs/images/explorer.png
     python docs/images/make_explorer_screenshot.py --states DIR
-                                   # also start, mid-forward, mid-backward, end, certificate
-                                   # and layer-view pictures in DIR, to look at
+                                   # also start, mid-wave and end in both views, at 1280×720
+                                   # and 1920×1080, and the δ's and a certificate, in DIR
 
 The page is `microgrid explore`'s (the demo network), opened from file:// in headless Chromium
-(Debian's `chromium`, driven by Playwright), stopped in the middle of the backward pass with a
-weight's certificate open, 900 px wide so its text stays readable in a README column.
+(Debian's `chromium`, driven by Playwright) in a 1280×720 window, stopped at the BP2 step that
+gives δ²₁, the whole Σ_k w³_k1 δ³_k on screen.
 """
 
 from __future__ import annotations
@@ -25,11 +25,10 @@ sys.path.insert(0, str(HERE.parent.parent))
 
 from microgrid import MLP  # noqa: E402
 from microgrid.cli import DEMO_SEED, DEMO_SIZES, DEMO_X, DEMO_Y  # noqa: E402
-from microgrid.engine import Const, topological  # noqa: E402
 from microgrid.explore import explore  # noqa: E402
 from microgrid.losses import quadratic  # noqa: E402
 
-WIDTH, HEIGHT = 900, 1020
+SIZES = ((1280, 720), (1920, 1080))
 
 
 def main() -> None:
@@ -46,41 +45,35 @@ def main() -> None:
     C = quadratic(mlp(DEMO_X), DEMO_Y)
     C.label = "C"
     page_data = explore(C, mlp=mlp, x=DEMO_X, y=DEMO_Y)
-    values = [v for v in topological(C) if not isinstance(v, Const)]
-    w = mlp.layers[1].neurons[0].w[1]  # w^3_12: its BP4 step and its certificate
-    bp4 = next(s for s, step in enumerate(page_data.steps)
-               if step["phase"] == "backward" and step["parent"] == values.index(w))
-    forward_mid = page_data.data["firstBackward"] // 2
+    bp2 = next(s for s, step in enumerate(page_data.steps) if step.get("kind") == "BP2")
+    states = {"start": 0, "mid-wave": bp2, "end": len(page_data.steps) - 1}
 
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         path = page_data.save(Path(tmp) / "explorer.html")
         browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-        page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
-        page.goto(path.as_uri())
+        for width, height in SIZES if args.states else SIZES[:1]:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.goto(path.as_uri())
 
-        def goto(step: int) -> None:
-            page.keyboard.press("Home")
-            for _ in range(step):
-                page.keyboard.press("ArrowRight")
+            def goto(step: int, page: object = page) -> None:
+                page.click(f"#steps li[data-step='{step}']")
 
-        def shot(name: str, **kw: object) -> None:
             if args.states:
-                Path(args.states).mkdir(parents=True, exist_ok=True)
-                page.screenshot(path=str(Path(args.states) / f"explore-{name}.png"), **kw)
-
-        shot("start")
-        goto(forward_mid)
-        shot("mid-forward")
-        goto(bp4)
-        shot("mid-backward")
-        page.keyboard.press("End")
-        shot("end")
-        page.click(f"#graph g.mg-value[data-node='{values.index(w)}']")
-        shot("certificate", full_page=True)
-        page.locator("#layers").screenshot(path=str(Path(args.states or tmp) /
-                                                    "explore-layer-view.png"))
-        goto(bp4)  # the README's picture: a BP4 step, with that weight's certificate open
-        page.screenshot(path=args.out)
+                out = Path(args.states)
+                out.mkdir(parents=True, exist_ok=True)
+                for view in ("graph", "network"):
+                    for name, step in states.items():
+                        goto(step)
+                        shot = out / f"explore-{view}-{name}-{width}x{height}.png"
+                        page.screenshot(path=str(shot))
+                    page.click("#view")  # the other view; after both, the graph again
+                page.click("#graph g.mg-leaf-clickable")
+                page.screenshot(path=str(out / f"explore-below-{width}x{height}.png"),
+                                full_page=True)
+            if (width, height) == SIZES[0]:
+                goto(bp2)  # the documentation's picture: δ²₁ from BP2, every term on screen
+                page.screenshot(path=args.out)
+            page.close()
         browser.close()
     print(args.out)
 
