@@ -234,7 +234,11 @@ def apply(op: ops.Op | str, operands: Sequence[Operand]) -> Value:
     its two shortcuts for one and two Values, the built-in ones and `microgrid.op`'s alike.
     A plain number is folded into the node (see `Value`)."""
     if type(op) is str:
-        op = ops.get(op)
+        try:
+            op = ops.get(op)
+        except KeyError:
+            raise ValueError(f"apply(): the operation {op!r} cannot be replayed (not in the "
+                             "op table, microgrid.ops.table)") from None
     # map() loops run in C: ≈ 25 ns an operand instead of ≈ 60 for a comprehension, and a
     # neuron's z has 2n + 1 of them
     if all(map(isinstance, operands, _VALUES)):  # only Values: the common case

@@ -1,68 +1,79 @@
-"""Everything the explorer knows about particular operations, in one place.
+"""How the explorer writes an operation: read from the op table (`microgrid.ops`).
 
 The explorer's other modules never test an op's name: they ask here how an op reads applied
-to its operands (`write_op`), which op makes a neuron's weighted input (`WEIGHTED_SUM`) and what
-an activation's slope σ′ reads as (`slope_note`).  When the engine's ops carry their own
-display text, this module is what reads it.
+to its operands (`write_op`, from the entry's ``formula`` and ``precedence``), which op makes a
+neuron's weighted input (`WEIGHTED_SUM`) and what an activation's slope σ′ is (`slope_note`,
+the entry's ``note``).  An op that the table does not have is written f(x, y) by its name.
 """
 
 from __future__ import annotations
 
 import html
+import re
+
+from . import ops
 
 # A term is (its text, its precedence): sum 1, product 2, unary minus 3, power 4, atom 5.
 # A negative number is bracketed wherever a sum's right-hand side would be.
 Term = tuple[str, float]
 
-# Functions written by name, f(x); σ in italics as docs/backprop.md sets it.
-FUNCTION_NAMES = {"exp": "exp", "log": "ln", "tanh": "tanh", "σ": "<i>σ</i>", "ReLU": "ReLU",
-                  "softplus": "softplus", "sqrt": "√"}
-
 # The op of a neuron's weighted input z = Σ_k w_k a_k + b; its parents are (w…, a…, b).
-WEIGHTED_SUM = "·+"
+WEIGHTED_SUM = ops.dot_bias.name
+
+_PLACE = re.compile(r"\{(\d+)\}")
 
 
 def wrap(t: Term, need: float) -> str:
     return t[0] if t[1] >= need else f"({t[0]})"
 
 
+def _entry(op: str, n: int) -> ops.Op | None:
+    try:
+        entry = ops.get(op)
+    except KeyError:
+        return None
+    return entry if entry.arity in (None, n) else None
+
+
 def write_op(op: str, xs: list[Term]) -> Term:
     """How the operation ``op`` reads applied to the operands ``xs`` (names or numbers)."""
-    if op in ("+", "-") and len(xs) == 2:
-        sign = "+" if op == "+" else "−"
-        return f"{wrap(xs[0], 1)} {sign} {wrap(xs[1], 2)}", 1
-    if op in ("*", "/") and len(xs) == 2:
-        sign = "·" if op == "*" else "/"
-        return f"{wrap(xs[0], 2)}{sign}{wrap(xs[1], 2.5)}", 2
-    if op == "neg" and len(xs) == 1:
-        return f"−{wrap(xs[0], 4)}", 3
-    if op.startswith("**") and len(xs) == 1:
-        return f"{wrap(xs[0], 5)}<sup>{html.escape(op[2:]).replace('-', '−')}</sup>", 4
-    if op == "**" and len(xs) == 2:
-        return f"{wrap(xs[0], 5)}<sup>{xs[1][0]}</sup>", 4
-    if op == "abs" and len(xs) == 1:
-        return f"|{xs[0][0]}|", 5
-    if op in FUNCTION_NAMES and len(xs) == 1:
-        return f"{FUNCTION_NAMES[op]}({xs[0][0]})", 5
-    if op == "Σ":
-        return " + ".join(wrap(t, 1 if i == 0 else 2) for i, t in enumerate(xs)), 1
-    if op in ("·", WEIGHTED_SUM):  # z = Σ_k w_k a_k (+ b): parents are (w…, a…[, b])
-        n = len(xs) // 2
-        terms = [f"{wrap(w, 2)}·{wrap(a, 2.5)}" for w, a in zip(xs[:n], xs[n : 2 * n])]
-        if op == WEIGHTED_SUM:
-            terms.append(wrap(xs[-1], 2))
-        return " + ".join(terms), 1
-    return f"{html.escape(op)}({', '.join(t[0] for t in xs)})", 5
+    entry = _entry(op, len(xs))
+    if entry is None:
+        return f"{html.escape(op)}({', '.join(t[0] for t in xs)})", 5
+    if entry.formula is None:  # Σ and the dot products, term by term
+        if entry.name in (ops.dot.name, WEIGHTED_SUM):  # operands (w…, a…[, b])
+            n = len(xs) // 2
+            terms = [f"{wrap(w, 2)}·{wrap(a, 2.5)}" for w, a in zip(xs[:n], xs[n : 2 * n])]
+            if entry.name == WEIGHTED_SUM:
+                terms.append(wrap(xs[-1], 2))
+        else:
+            terms = [wrap(t, 1 if i == 0 else 2) for i, t in enumerate(xs)]
+        return " + ".join(terms), entry.precedence
+    p, formula = entry.precedence, entry.formula
+    base, _, exponent = formula.partition("^")
+    parts = []
+    for k, text in enumerate((base, exponent)):
+        pos = 0
+        for m in _PLACE.finditer(text):
+            parts.append(html.escape(text[pos : m.start()]).replace("-", "−"))
+            t = xs[int(m.group(1))]
+            enclosed = m.start() > 0 and text[m.start() - 1] in "(|" or k == 1
+            # an operand after the op binds at least as tightly, a power's base more
+            first = m.start() == 0 and p != 4
+            parts.append(t[0] if enclosed or t[1] > p or (first and t[1] == p) else f"({t[0]})")
+            pos = m.end()
+        parts.append(html.escape(text[pos:]).replace("-", "−"))
+        if k == 0 and exponent:
+            parts.append("<sup>")
+    if exponent:
+        parts.append("</sup>")
+    return "".join(parts).replace("σ", "<i>σ</i>"), p
 
 
 def slope_note(op: str, a: str) -> str:
-    """What σ′(z) is for the activation ``op``, written with the activation's name ``a``
-    (HTML), or "" when the explorer has nothing to add to the engine's number."""
-    if op == "σ":
-        return f"<i>σ</i>′(<i>z</i>) = <i>σ</i>(<i>z</i>)(1 − <i>σ</i>(<i>z</i>)) = {a}(1 − {a}) " \
-               "(docs/backprop.md §8)"
-    if op == "tanh":
-        return f"tanh′(<i>z</i>) = 1 − tanh²(<i>z</i>) = 1 − {a}²"
-    if op == "ReLU":
-        return "ReLU′(<i>z</i>) = 1 for <i>z</i> &gt; 0, else 0"
-    return ""
+    """What the activation ``op``'s derivative is (the op table's note, HTML), or "" when the
+    table has nothing to add to the engine's number.  ``a`` is the activation's name."""
+    entry = _entry(op, 1)
+    if entry is None or not entry.note:
+        return ""
+    return html.escape(entry.note).replace("σ", "<i>σ</i>")

@@ -49,8 +49,11 @@ class Op:
         derivative: ``(*xs, out)`` → ∂out/∂x_i (see the module's docstring).
         symbol: how a drawing writes the op node ("σ", "×", "exp").
         formula: how the explorer writes the op applied to operands, ``{0}``, ``{1}``… standing
-            for them ("{0} + {1}", "σ({0})"); None for the n-ary ones, written term by term.
-        cite: where docs/backprop.md derives its derivative, if it does.
+            for them ("{0} + {1}", "σ({0})", "{0}^{1}" for a power); None for the n-ary ones,
+            written term by term.
+        precedence: how tightly the formula binds, to bracket its operands: a sum 1, a
+            product 2, a unary minus 3, a power 4, a function f(x) 5.
+        note: its derivative in words and where docs/backprop.md derives it, if it does.
         torch: the same operation on torch tensors (``torch.sigmoid``), for the bridge and the
             tests; None where torch has none.
         checked: whether the engine checks what ``derivative`` returns (count, finite) on every
@@ -63,7 +66,8 @@ class Op:
     derivative: Callable[..., object]
     symbol: str = ""
     formula: str | None = None
-    cite: str = ""
+    precedence: int = 5
+    note: str = ""
     torch: Callable | None = None
     checked: bool = True
 
@@ -90,8 +94,10 @@ table: dict[str, Op] = {}
 
 
 def _entry(name: str, arity: int | None, forward: Callable, derivative: Callable, symbol: str,
-           formula: str | None, cite: str = "", torch: str | None = None) -> Op:
-    entry = Op(name, arity, forward, derivative, symbol, formula, cite, _torch(torch), False)
+           formula: str | None, precedence: int = 5, note: str = "", torch: str | None = None
+           ) -> Op:
+    entry = Op(name, arity, forward, derivative, symbol, formula, precedence, note,
+               _torch(torch), checked=False)
     table[name] = entry
     return entry
 
@@ -145,17 +151,17 @@ def _pow_value(x: float, y: float) -> float:
         raise OverflowError(f"power: {x!r} ** {y!r} overflows a float") from None
 
 
-add = _entry("+", 2, lambda x, y: x + y, lambda x, y, out: (1.0, 1.0), "+", "{0} + {1}",
+add = _entry("+", 2, lambda x, y: x + y, lambda x, y, out: (1.0, 1.0), "+", "{0} + {1}", 1,
              torch="add")
-sub = _entry("-", 2, lambda x, y: x - y, lambda x, y, out: (1.0, -1.0), "−", "{0} − {1}",
+sub = _entry("-", 2, lambda x, y: x - y, lambda x, y, out: (1.0, -1.0), "−", "{0} − {1}", 1,
              torch="sub")
-mul_ = _entry("*", 2, lambda x, y: x * y, lambda x, y, out: (y, x), "×", "{0}·{1}",
+mul_ = _entry("*", 2, lambda x, y: x * y, lambda x, y, out: (y, x), "×", "{0}·{1}", 2,
               torch="mul")
-div = _entry("/", 2, _divide, lambda x, y, out: (1.0 / y, -out / y), "÷", "{0}/{1}",
+div = _entry("/", 2, _divide, lambda x, y, out: (1.0 / y, -out / y), "÷", "{0}/{1}", 2,
              torch="div")
-neg = _entry("neg", 1, lambda x: -x, lambda x, out: -1.0, "−( )", "−{0}", torch="neg")
+neg = _entry("neg", 1, lambda x: -x, lambda x, out: -1.0, "−( )", "−{0}", 3, torch="neg")
 pow_ = _entry("**", 2, _pow_value, lambda x, y, out: (y * out / x, out * log(x)), "xʸ",
-              "{0}^{1}", torch="pow")
+              "{0}^{1}", 4, "∂/∂x = y·x^(y−1), ∂/∂y = x^y·ln x", "pow")
 
 
 # x ** n for a plain number n: one entry per exponent, made when first used, named "**n" so
@@ -188,7 +194,8 @@ def power(n: float) -> Op:
             return n * x ** (n - 1.0) if n != 0.0 else 0.0
 
         entry = _powers[n] = Op(name, 1, forward, derivative, f"( )^{name[2:]}",
-                                f"{{0}}^{name[2:]}", "", None, False)
+                                f"{{0}}^{name[2:]}", 4, "d/dx xⁿ = n·x^(n−1)", _torch("pow"),
+                                checked=False)
     return entry
 
 
@@ -235,21 +242,27 @@ def _relu(x: float) -> float:
 # The derivatives of relu and abs are steps: a comparison times 1.0 is a float for a float,
 # a float for a Value (Values compare by their data), and a line of code for the compiler.
 # At exactly 0 both are 0, as in PyTorch.
-exp = _entry("exp", 1, _exp, lambda x, out: out, "exp", "exp({0})", torch="exp")
-log = _entry("log", 1, _log, lambda x, out: 1.0 / x, "ln", "ln({0})", torch="log")
-sqrt = _entry("sqrt", 1, _sqrt, lambda x, out: 0.5 / out, "√", "√({0})", torch="sqrt")
-sin = _entry("sin", 1, math.sin, lambda x, out: cos(x), "sin", "sin({0})", torch="sin")
-cos = _entry("cos", 1, math.cos, lambda x, out: -sin(x), "cos", "cos({0})", torch="cos")
+exp = _entry("exp", 1, _exp, lambda x, out: out, "exp", "exp({0})", torch="exp",
+             note="exp′(x) = exp(x)")
+log = _entry("log", 1, _log, lambda x, out: 1.0 / x, "ln", "ln({0})", torch="log",
+             note="ln′(x) = 1/x")
+sqrt = _entry("sqrt", 1, _sqrt, lambda x, out: 0.5 / out, "√", "√({0})", torch="sqrt",
+              note="√′(x) = 1/(2√x)")
+sin = _entry("sin", 1, math.sin, lambda x, out: cos(x), "sin", "sin({0})", torch="sin",
+             note="sin′(x) = cos(x)")
+cos = _entry("cos", 1, math.cos, lambda x, out: -sin(x), "cos", "cos({0})", torch="cos",
+             note="cos′(x) = −sin(x)")
 tanh = _entry("tanh", 1, math.tanh, lambda x, out: 1.0 - out * out, "tanh", "tanh({0})",
-              torch="tanh")
+              torch="tanh", note="tanh′(z) = 1 − tanh²(z)")
 sigmoid = _entry("σ", 1, _sigmoid, lambda z, out: out * (1.0 - out), "σ", "σ({0})",
-                 "σ'(z) = σ(z)(1 − σ(z)), docs/backprop.md §8", "sigmoid")
+                 torch="sigmoid", note="σ′(z) = σ(z)(1 − σ(z)) (docs/backprop.md §8)")
 relu = _entry("ReLU", 1, _relu, lambda x, out: (x > 0.0) * 1.0, "ReLU", "ReLU({0})",
-              torch="relu")
+              torch="relu", note="ReLU′(z) = 1 for z > 0, else 0")
 abs_ = _entry("abs", 1, abs, lambda x, out: (x > 0.0) * 1.0 - (x < 0.0) * 1.0, "|·|",
-              "|{0}|", torch="abs")
+              "|{0}|", torch="abs", note="|x|′ = the sign of x (0 at 0)")
 softplus = _entry("softplus", 1, _softplus, lambda x, out: sigmoid(x), "softplus",
-                  "softplus({0})", torch="nn.functional.softplus")
+                  "softplus({0})", torch="nn.functional.softplus",
+                  note="softplus′(x) = σ(x)")
 
 
 # ------------------------------------------------------------------ n-ary
@@ -264,16 +277,17 @@ def _dot_bias(*xs: float) -> float:
 
 
 total = _entry("Σ", None, lambda *xs: sum(xs), lambda *xs_out: (1.0,) * (len(xs_out) - 1),
-               "Σ", None, torch=None)
-# z = Σ_k w_k x_k (+ b): ∂z/∂w_k = x_k (the "a_k" of BP4), ∂z/∂x_k = w_k (the "w_jk" of BP2),
-# ∂z/∂b = 1 (BP3).
+               "Σ", None, 1, torch=None)
+# z = Σ_k w_k x_k (+ b), operands (w_1…w_n, x_1…x_n[, b]): ∂z/∂w_k = x_k (the a_k of BP4),
+# ∂z/∂x_k = w_k (the w_jk of BP2), ∂z/∂b = 1 (BP3).
 dot = _entry("·", None, _dot, lambda *xs_out: (*xs_out[len(xs_out) // 2 : -1],
                                                *xs_out[: len(xs_out) // 2]),
-             "Σ w·a", None, "BP2/BP4, docs/backprop.md §6–§7")
+             "Σ w·a", None, 1, "∂z/∂w_k = a_k, ∂z/∂a_k = w_k (docs/backprop.md §6–§7)")
 dot_bias = _entry("·+", None, _dot_bias,
                   lambda *xs_out: (*xs_out[(len(xs_out) - 2) // 2 : -2],
                                    *xs_out[: (len(xs_out) - 2) // 2], 1.0),
-                  "Σ w·a + b", None, "BP2–BP4, docs/backprop.md §6–§7")
+                  "Σ w·a + b", None, 1,
+                  "∂z/∂w_k = a_k, ∂z/∂a_k = w_k, ∂z/∂b = 1 (docs/backprop.md §6–§7)")
 
 
 # ------------------------------------------------------------------ a user's op
@@ -301,7 +315,7 @@ def op(name: str, derivative: Callable[..., object]) -> Callable[[Callable], Op]
                             f"got {type(forward).__name__}")
         arity = _arity(forward, name)
         formula = f"{name}({', '.join(f'{{{i}}}' for i in range(arity))})"
-        entry = Op(name, arity, forward, derivative, name, formula)
+        entry = Op(name, arity, forward, derivative, name, formula, note="a user's op")
         table[name] = entry
         return entry
 
