@@ -26,6 +26,7 @@ from typing import Any
 
 import graphviz
 
+from . import ops
 from .engine import Const, Value, topological
 from .notation import label as notation_label
 from .notation import parse_label
@@ -185,43 +186,40 @@ def _row(v: Value) -> dict[str, str]:
     return {"group": f"neuron{parsed[2][0]}"}
 
 
-# How each op reads in the derivation's notation (docs/backprop.md).
-_OPS = {
-    "+": "+",
-    "-": "−",
-    "*": "×",
-    "/": "÷",
-    "neg": "−( )",
-    "**": '<I>x</I><SUP><FONT POINT-SIZE="9"><I>y</I></FONT></SUP>',
-    "exp": "exp",
-    "log": "ln",
-    "sqrt": "√",
-    "tanh": "tanh",
-    "σ": "<I>σ</I>",
-    "ReLU": "ReLU",
-    "abs": "|·|",
-    "softplus": "softplus",
-    "Σ": "Σ",
-    "·": "Σ <I>w</I>·<I>a</I>",
-    "·+": "Σ <I>w</I>·<I>a</I> + <I>b</I>",
-}
+def _markup(text: str) -> str:
+    """A text of the op table as Graphviz writes it: letters standing for numbers (x, y, w,
+    a, b) and σ in italics, what follows ^ raised."""
+    base, _, raised = html.escape(text, quote=True).partition("^")
+    base = re.sub(r"(?<![A-Za-z])([xywab]|σ)(?![A-Za-z])", r"<I>\1</I>", base)
+    if raised:
+        raised = re.sub(r"(?<![A-Za-z])([xy])(?![A-Za-z])", r"<I>\1</I>", raised)
+        base += f'<SUP><FONT POINT-SIZE="9">{raised}</FONT></SUP>'
+    return base
 
 
 def _op_text(op: str) -> str:
-    if op in _OPS:
-        return _OPS[op]
-    if op.startswith("**"):  # "**2" from x ** 2
-        return f'( )<SUP><FONT POINT-SIZE="9">{html.escape(op[2:])}</FONT></SUP>'
-    return html.escape(op, quote=True)
+    """The op node's text: its entry's symbol (an op the table lacks: its name)."""
+    try:
+        return _markup(ops.get(op).symbol)
+    except KeyError:
+        return html.escape(op, quote=True)
 
 
-# An operation whose operands cannot be swapped is drawn as its formula in x and y, and its
-# two input edges say which is which: c − d shows "x − y", the edge from c "x", from d "y".
-_FORMULAS = {
-    "-": "<I>x</I> − <I>y</I>",
-    "/": "<I>x</I> ÷ <I>y</I>",
-    "**": '<I>x</I><SUP><FONT POINT-SIZE="9"><I>y</I></FONT></SUP>',
-}
+def _formula(op: str) -> str | None:
+    """An operation of two operands that cannot be swapped is drawn as its formula in x and
+    y, and its two input edges say which is which: c − d shows "x − y", the edge from c "x"."""
+    try:
+        entry = ops.get(op)
+    except KeyError:
+        return None
+    if entry.arity != 2 or entry.commutative or entry.formula is None:
+        return None
+    if "x" in entry.symbol:  # the symbol is the formula already: x^y
+        return _markup(entry.symbol)
+    infix = entry.formula.startswith("{0}")  # x − y, x ÷ y, with the drawing's own symbol
+    return _markup(f"x {entry.symbol} y" if infix else entry.formula.format("x", "y"))
+
+
 _OPERANDS = ("x", "y")
 _OPERAND = '<FONT COLOR="#b2182b" POINT-SIZE="14"><I>{}</I></FONT>'
 # ∂v/∂parent, written on the parent → op edge (a real Graphviz edge label: the layout makes
@@ -333,7 +331,7 @@ def _op_node(v: Value, style: _Style) -> dict[str, str]:
     operands = [p for p, _ in style.inputs(v)]
     consts = [(i, p) for i, p in enumerate(operands) if style.hidden(p)]
     if _names_operands(v, style):
-        text = _FORMULAS[v.op]
+        text = _formula(v.op)
     elif consts:
         if len(operands) == 2 and len(consts) == 1:
             i, c = consts[0]  # in the operands' order: "2 −" is 2 − x, "− 2" is x − 2
@@ -348,7 +346,8 @@ def _names_operands(v: Value, style: _Style) -> bool:
     """Whether v's operation is drawn as a formula in x and y with its edges named: two drawn
     operands that cannot be swapped (with a constant folded in, "− 2" already says it)."""
     operands = [p for p, _ in style.inputs(v)]
-    return v.op in _FORMULAS and len(operands) == 2 and not any(map(style.hidden, operands))
+    return (len(operands) == 2 and _formula(v.op) is not None
+            and not any(map(style.hidden, operands)))
 
 
 Edge = tuple[str, str, dict[str, str]]

@@ -54,6 +54,8 @@ class Op:
         precedence: how tightly the formula binds, to bracket its operands: a sum 1, a
             product 2, a unary minus 3, a power 4, a function f(x) 5.
         note: its derivative in words and where docs/backprop.md derives it, if it does.
+        commutative: whether its two operands can be swapped (a drawing then need not say
+            which edge is x and which is y).
         torch: the same operation on torch tensors (``torch.sigmoid``), for the bridge and the
             tests; None where torch has none.
         checked: whether the engine checks what ``derivative`` returns (count, finite) on every
@@ -70,6 +72,7 @@ class Op:
     note: str = ""
     torch: Callable | None = None
     checked: bool = True
+    commutative: bool = False
 
     def __call__(self, *operands: object) -> object:
         for x in operands:
@@ -94,10 +97,10 @@ table: dict[str, Op] = {}
 
 
 def _entry(name: str, arity: int | None, forward: Callable, derivative: Callable, symbol: str,
-           formula: str | None, precedence: int = 5, note: str = "", torch: str | None = None
-           ) -> Op:
+           formula: str | None, precedence: int = 5, note: str = "", torch: str | None = None,
+           commutative: bool = False) -> Op:
     entry = Op(name, arity, forward, derivative, symbol, formula, precedence, note,
-               _torch(torch), checked=False)
+               _torch(torch), checked=False, commutative=commutative)
     table[name] = entry
     return entry
 
@@ -152,15 +155,15 @@ def _pow_value(x: float, y: float) -> float:
 
 
 add = _entry("+", 2, lambda x, y: x + y, lambda x, y, out: (1.0, 1.0), "+", "{0} + {1}", 1,
-             torch="add")
+             torch="add", commutative=True)
 sub = _entry("-", 2, lambda x, y: x - y, lambda x, y, out: (1.0, -1.0), "−", "{0} − {1}", 1,
              torch="sub")
 mul_ = _entry("*", 2, lambda x, y: x * y, lambda x, y, out: (y, x), "×", "{0}·{1}", 2,
-              torch="mul")
+              torch="mul", commutative=True)
 div = _entry("/", 2, _divide, lambda x, y, out: (1.0 / y, -out / y), "÷", "{0}/{1}", 2,
              torch="div")
 neg = _entry("neg", 1, lambda x: -x, lambda x, out: -1.0, "−( )", "−{0}", 3, torch="neg")
-pow_ = _entry("**", 2, _pow_value, lambda x, y, out: (y * out / x, out * log(x)), "xʸ",
+pow_ = _entry("**", 2, _pow_value, lambda x, y, out: (y * out / x, out * log(x)), "x^y",
               "{0}^{1}", 4, "∂/∂x = y·x^(y−1), ∂/∂y = x^y·ln x", "pow")
 
 
