@@ -13,9 +13,10 @@ from __future__ import annotations
 from typing import Any
 
 from .compiler import compile  # noqa: A004, F401 - microgrid.compile, kept out of __all__
-from .engine import Const, Value, dot, grad, no_grad, sum  # noqa: F401 - sum: not in __all__
+from .engine import Const, Value, dot, sum  # noqa: F401 - sum: not in __all__
 from .explore import Explorer, explore  # after this, microgrid.explore is the function
 from .gradient_check import GradcheckError, gradcheck
+from .idioms import grad, no_grad
 from .nn import MLP, Layer, Module, Neuron
 from .ops import cos, exp, log, op, relu, sigmoid, sin, softplus, sqrt, tanh
 

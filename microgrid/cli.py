@@ -23,7 +23,8 @@ from typing import TextIO
 
 from . import __version__
 from .backprop import sigma
-from .engine import Value, no_grad
+from .engine import Value
+from .idioms import no_grad
 from .nn import MLP
 from .notation import ACTIVATIONS
 from .plot import PLOT_HINT, check_image_path, require_matplotlib, training_figure

@@ -8,51 +8,29 @@ docs/backprop.md §4, in reverse topological order:
     ∂C/∂parent += ∂node/∂parent · ∂C/∂node
 
 No closures are kept per node (a graph holds no reference cycles and is freed as soon as it
-is unreachable) and nothing recurses (a 1,000,000-node chain is fine).  PyTorch's idioms for
-controlling the graph live here too: `no_grad`, `Value.detach`, `Value.register_hook` and
-`grad` (gradients as return values; with ``create_graph=True`` as Values to differentiate
-again).
+is unreachable) and nothing recurses (a 1,000,000-node chain is fine).  Hooks run inside the
+chain rule; `microgrid.idioms` has the rest of PyTorch's idioms (`no_grad`, `grad`).
 """
 
 from __future__ import annotations
 
-import functools
 import math
-import numbers
 from collections.abc import Callable, Iterable, Sequence
 from contextvars import ContextVar
 from itertools import repeat
 from operator import attrgetter
 
 from . import ops
+from .hooks import RemovableHandle, run_hooks
+from .hooks import table as _hooks
+from .ops import check_real
 
 __all__ = [
     "Value", "Const", "sum", "dot", "apply", "check_real", "reachable", "topological",
-    "interior_order", "no_grad", "grad", "RemovableHandle",
+    "interior_order", "chain_rule", "check_root", "grad_enabled", "RemovableHandle",
 ]
 
-_builtin_sum = sum
 Real = int | float
-
-
-def check_real(x: object, where: str) -> float:
-    """Convert a user-supplied number to float, or raise a TypeError/ValueError naming it."""
-    if type(x) is float and math.isfinite(x):  # the common case, without the ABC check
-        return x
-    if isinstance(x, numbers.Real):  # int, float, bool, Fraction, numpy scalars
-        try:
-            f = float(x)
-        except OverflowError:
-            raise OverflowError(f"{where}: {x!r} is too large for a float") from None
-        if math.isfinite(f):
-            return f
-        raise ValueError(
-            f"{where}: got {f!r}; microgrid values must be finite real numbers "
-            "(NaN and ±inf are rejected so they cannot silently spread through a graph)"
-        )
-    raise TypeError(
-        f"{where}: expected a real number (int or float), got {type(x).__name__} {x!r}"
-    )
 
 
 class Value:
@@ -71,7 +49,6 @@ class Value:
     of becoming a node of its own: ``(2 - x).parents == (x,)``, ``.local_grads == (-1.0,)``,
     and ``.operands == (2.0, x)`` gives the number back, on the side it was written.  (A
     number exponent is part of the op: ``x ** 2`` has op ``"**2"`` and operands ``(x,)``.)
-    Values compare (``<``, ``>``) by their data, as numbers do; ``==`` is identity.
     """
 
     # _c keeps a folded number: None, the number itself when it is the last operand (x * c),
@@ -100,17 +77,11 @@ class Value:
     def __float__(self) -> float:
         return self.data
 
-    def __lt__(self, other: Operand) -> bool:
-        return self.data < _data(other)
-
-    def __gt__(self, other: Operand) -> bool:
-        return self.data > _data(other)
-
-    def __le__(self, other: Operand) -> bool:
-        return self.data <= _data(other)
-
-    def __ge__(self, other: Operand) -> bool:
-        return self.data >= _data(other)
+    # Values compare by their data, as numbers do (a relu's rule asks x > 0); == is identity.
+    def __lt__(self, other: Operand) -> bool: return self.data < _data(other)
+    def __gt__(self, other: Operand) -> bool: return self.data > _data(other)
+    def __le__(self, other: Operand) -> bool: return self.data <= _data(other)
+    def __ge__(self, other: Operand) -> bool: return self.data >= _data(other)
 
     # ------------------------------------------------------------ operations: the op table
     def __add__(self, other: Operand) -> Value: return _binary(ops.add, self, other)
@@ -146,10 +117,8 @@ class Value:
         """The "linear" activation: a = z. Returns the node itself (no new node)."""
         return self
 
-    @staticmethod
-    def apply_op(op: ops.Op, operands: Sequence) -> Value:
-        """What an `ops.Op` called with a Value among its operands does: `apply`."""
-        return apply(op, operands)
+    @staticmethod  # what an `ops.Op` called with a Value among its operands does
+    def apply_op(op: ops.Op, operands: Sequence) -> Value: return apply(op, operands)
 
     # ------------------------------------------------------------ the graph
     def detach(self) -> Value:
@@ -168,9 +137,7 @@ class Value:
         table, not on the node, which keeps the node alive until its last hook is removed."""
         if not callable(fn):
             raise TypeError(f"register_hook: expected a callable, got {type(fn).__name__} {fn!r}")
-        handle = RemovableHandle(self, fn)
-        _hooks.setdefault(self, []).append(handle)
-        return handle
+        return RemovableHandle(self, fn)
 
     def backward(self, grad: float = 1.0) -> None:
         """Fill ``.grad`` of every node this one depends on with ∂self/∂node
@@ -181,7 +148,7 @@ class Value:
         ``zero_grad()``.
         """
         grad = check_real(grad, "backward(grad)")
-        _check_root(self, "backward()")
+        check_root(self, "backward()")
         order = topological(self)
         # a leaf with a hook collects this pass's gradient apart, so the hook sees it alone
         before = {n: n.grad for n in order if not n.parents and n in _hooks} if _hooks else {}
@@ -189,7 +156,7 @@ class Value:
             if node.parents or node in before:
                 node.grad = 0.0  # this pass's gradient: δ for a z, never the last pass's
         self.grad += grad
-        _chain_rule(order)
+        chain_rule(order)
         for leaf, g in before.items():
             leaf.grad += g  # leaves accumulate across passes
 
@@ -200,9 +167,8 @@ class Value:
 
 
 class Const(Value):
-    """A plain number as a leaf, marked so drawings can hide it: what `sum` and `dot` make of
-    a number among their operands (the operators fold a number into the operation instead)."""
-
+    """A number as a leaf, marked so drawings can hide it: what `sum` and `dot` make of a
+    number among their operands (the operators fold it into the operation instead)."""
     __slots__ = ()
 
     def __init__(self, data: Real) -> None:
@@ -212,10 +178,7 @@ class Const(Value):
 Operand = Value | int | float
 
 
-def _data(x: Operand) -> float:
-    return x.data if isinstance(x, Value) else x
-
-
+def _data(x: Operand) -> float: return x.data if isinstance(x, Value) else x
 _VALUES, _DATA = repeat(Value), attrgetter("data")
 
 
@@ -246,17 +209,15 @@ def apply(op: ops.Op | str, operands: Sequence[Operand]) -> Value:
     xs = [x.data if isinstance(x, Value) else check_real(x, "operand") for x in operands]
     node = _record(op, tuple(x for x in operands if isinstance(x, Value)), xs)
     if node.parents:  # the folded numbers' local gradients have nowhere to go
-        node.local_grads = _shared(tuple(d for x, d in zip(operands, node.local_grads)
-                                         if isinstance(x, Value)))
-        last = operands[-1]
-        one_last = len(node.parents) == len(xs) - 1 and not isinstance(last, Value)
+        local = zip(operands, node.local_grads)
+        node.local_grads = _shared(tuple(d for x, d in local if isinstance(x, Value)))
+        one_last = len(node.parents) == len(xs) - 1 and not isinstance(operands[-1], Value)
         node._c = xs[-1] if one_last else tuple(
-            x if isinstance(x, Value) else check_real(x, "operand") for x in operands)
+            x if isinstance(x, Value) else f for x, f in zip(operands, xs))
     return node
 
 
-def _unary(op: ops.Op, x: Value) -> Value:
-    return _record(op, (x,), (x.data,))
+def _unary(op: ops.Op, x: Value) -> Value: return _record(op, (x,), (x.data,))
 
 
 def _binary(op: ops.Op, x: Value, y: Operand) -> Value:
@@ -274,7 +235,7 @@ def _record(op: ops.Op, parents: tuple, xs: Sequence[float]) -> Value:
     out = op.forward(*xs)
     if op.checked:
         out = check_real(out, f"operation {op.name!r} returned")
-    if not _grad_enabled.get():
+    if not grad_enabled.get():
         return _leaf(out)
     local = op.derivative(*xs, out)
     local = local if type(local) is tuple else (local,)
@@ -313,81 +274,9 @@ def _checked_locals(op: ops.Op, local: tuple, n: int) -> tuple:
                  for i, d in enumerate(local))
 
 
-# ---------------------------------------------------------------------- no_grad
-# Per thread (a ContextVar: threads start with a fresh context, so a no_grad in one thread
-# never stops another from recording, as in PyTorch).
-_grad_enabled: ContextVar[bool] = ContextVar("microgrid_grad_enabled", default=True)
-
-
-class no_grad:  # noqa: N801 - named like torch.no_grad, used the same way
-    """``with microgrid.no_grad():`` operations record nothing: each result is a leaf holding
-    only its data.  For evaluation, where no backward pass follows.  Per thread, nestable,
-    and the previous mode comes back on exit, also when the block raises.  Also usable as a
-    decorator: ``@microgrid.no_grad()``."""
-
-    __slots__ = ("_tokens",)
-
-    def __init__(self) -> None:
-        self._tokens: list = []  # a stack, so one instance can be entered while inside
-
-    def __enter__(self) -> no_grad:
-        self._tokens.append(_grad_enabled.set(False))
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        _grad_enabled.reset(self._tokens.pop())
-
-    def __call__(self, fn: Callable) -> Callable:
-        @functools.wraps(fn)
-        def wrapper(*args: object, **kwargs: object) -> object:
-            with no_grad():
-                return fn(*args, **kwargs)
-
-        return wrapper
-
-
-# ---------------------------------------------------------------------- hooks
-# node → its hooks' handles, in registration order: off the node, so a Value costs no slot.
-_hooks: dict[Value, list[RemovableHandle]] = {}
-
-
-class RemovableHandle:
-    """What `Value.register_hook` returns; ``remove()`` unregisters the hook."""
-
-    __slots__ = ("node", "fn")
-
-    def __init__(self, node: Value, fn: Callable) -> None:
-        self.node: Value | None = node
-        self.fn = fn
-
-    def remove(self) -> None:
-        """Unregister the hook (a second call does nothing)."""
-        node, self.node = self.node, None
-        handles = _hooks.get(node) if node is not None else None
-        if handles and self in handles:
-            handles.remove(self)
-            if not handles:
-                del _hooks[node]
-
-    def __repr__(self) -> str:
-        state = "removed" if self.node is None else f"on {self.node!r}"
-        return f"RemovableHandle({_hook_name(self.fn)}, {state})"
-
-
-def _hook_name(fn: Callable) -> str:
-    return getattr(fn, "__qualname__", None) or repr(fn)
-
-
-def _run_hooks(node: Value, g: object, create_graph: bool) -> object:
-    for handle in tuple(_hooks[node]):  # a copy: a hook may remove itself
-        r = handle.fn(g)
-        if r is None:
-            continue
-        if isinstance(r, Value):
-            g = r if create_graph else r.data
-        else:
-            g = check_real(r, f"hook {_hook_name(handle.fn)} registered on {node!r}")
-    return g
+# Whether operations record (per thread: a ContextVar, so a `no_grad` in one thread never
+# stops another from recording, as in PyTorch); `microgrid.no_grad` sets it.
+grad_enabled: ContextVar[bool] = ContextVar("microgrid_grad_enabled", default=True)
 
 
 # ---------------------------------------------------------------------- the walk
@@ -422,7 +311,7 @@ def reachable(root: Value) -> set[Value]:
 
 
 # ---------------------------------------------------------------------- the chain rule
-def _chain_rule(order: list[Value], create_graph: bool = False) -> None:
+def chain_rule(order: list[Value], create_graph: bool = False) -> None:
     """The backward pass of docs/backprop.md §4 on a `topological` order whose root holds its
     seed and every other node 0: from the root down, each node passes its gradient on to its
     parents.  A node's gradient is complete when its turn comes (every node it feeds came
@@ -434,7 +323,7 @@ def _chain_rule(order: list[Value], create_graph: bool = False) -> None:
             continue
         g = node.grad
         if node in _hooks:
-            g = node.grad = _run_hooks(node, g, create_graph)
+            g = node.grad = run_hooks(node, g, create_graph)
         if type(g) is float and g == 0.0:
             continue  # a dead ReLU, a saturated σ: nothing to pass on (0·∞ never becomes NaN)
         if create_graph:
@@ -446,7 +335,7 @@ def _chain_rule(order: list[Value], create_graph: bool = False) -> None:
     if _hooks:
         for leaf in order:
             if not leaf.parents and leaf in _hooks:
-                leaf.grad = _run_hooks(leaf, leaf.grad, create_graph)
+                leaf.grad = run_hooks(leaf, leaf.grad, create_graph)
 
 
 def _local_graphs(node: Value) -> tuple:
@@ -470,7 +359,7 @@ def _times(local: object, g: object) -> object:
     return local if type(g) is float and g == 1.0 else local * g
 
 
-def _check_root(root: object, where: str) -> None:
+def check_root(root: object, where: str) -> None:
     if not isinstance(root, Value):
         kind = "a list" if isinstance(root, (list, tuple)) else type(root).__name__
         raise TypeError(f"{where}: root must be one Value (microgrid is scalar: sum several "
@@ -478,55 +367,6 @@ def _check_root(root: object, where: str) -> None:
     if not math.isfinite(root.data):
         raise ValueError(f"{where}: the root's value is {root.data!r}; the forward pass "
                          "overflowed")
-
-
-def grad(
-    root: Value,
-    inputs: Value | Sequence[Value],
-    create_graph: bool = False,
-    allow_unused: bool = False,
-) -> list:
-    """∂root/∂input for each input, like ``torch.autograd.grad``; no ``.grad`` changes.
-
-    Returns a list of floats; with ``create_graph=True`` a list of Values whose own graphs
-    can be differentiated again (``grad(grad(f, [x], True)[0], [x])``: a second derivative).
-    An input ``root`` does not depend on raises ValueError naming it, unless
-    ``allow_unused=True`` (its gradient is then 0.0).  Hooks run, as in a backward pass."""
-    _check_root(root, "grad()")
-    if isinstance(inputs, Value):
-        inputs = [inputs]
-    elif not isinstance(inputs, Sequence) or isinstance(inputs, str):
-        raise TypeError(f"grad(): inputs must be a Value or a list/tuple of Values, "
-                        f"got {type(inputs).__name__}")
-    if not inputs:
-        raise ValueError("grad(): inputs is empty; name the Values to differentiate by")
-    for i, x in enumerate(inputs):
-        if not isinstance(x, Value):
-            raise TypeError(f"grad(): inputs[{i}] must be a Value, got {type(x).__name__} {x!r}")
-    # The backward pass itself, on the nodes' .grad, each put back as it was afterwards.
-    order = topological(root)
-    kept = [n.grad for n in order]
-    try:
-        for node in order:
-            node.grad = 0.0
-        root.grad = 1.0
-        _chain_rule(order, create_graph)
-        grads = {x: x.grad for x in inputs}
-    finally:
-        for node, g in zip(order, kept):
-            node.grad = g
-    reached = set(order)
-    out = []
-    for i, x in enumerate(inputs):
-        if x not in reached and not allow_unused:
-            raise ValueError(f"grad(): root does not depend on inputs[{i}] ({x!r}); pass "
-                             "allow_unused=True to get 0.0 for it")
-        g = grads[x] if x in reached else 0.0
-        if create_graph:
-            out.append(g if isinstance(g, Value) else Value(g))
-        else:
-            out.append(g.data if isinstance(g, Value) else g)
-    return out
 
 
 # ---------------------------------------------------------------------- n-ary nodes

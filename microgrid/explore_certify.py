@@ -10,8 +10,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .engine import Value, apply, no_grad
+from .engine import Value, apply
 from .explore_steps import Recorder, delta_name, factor, is_constant, math_html, num
+from .idioms import no_grad
 
 EPS = 1e-6  # the step of the central finite differences
 

@@ -29,8 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from operator import mul
 
-__all__ = ["Op", "op", "get", "table", "power", "exp", "log", "sqrt", "sin", "cos", "tanh",
-           "sigmoid", "relu", "softplus"]
+__all__ = ["Op", "op", "get", "table", "check_real", "power", "exp", "log", "sqrt", "sin",
+           "cos", "tanh", "sigmoid", "relu", "softplus"]
 
 # exp(x) overflows a double above this; we raise instead of returning inf.
 EXP_MAX = 709.782712893384
@@ -90,6 +90,26 @@ class Op:
 
     def __repr__(self) -> str:
         return f"<op {self.name!r}>"
+
+
+def check_real(x: object, where: str) -> float:
+    """Convert a user-supplied number to float, or raise a TypeError/ValueError naming it."""
+    if type(x) is float and math.isfinite(x):  # the common case, without the ABC check
+        return x
+    if isinstance(x, numbers.Real):  # int, float, bool, Fraction, numpy scalars
+        try:
+            f = float(x)
+        except OverflowError:
+            raise OverflowError(f"{where}: {x!r} is too large for a float") from None
+        if math.isfinite(f):
+            return f
+        raise ValueError(
+            f"{where}: got {f!r}; microgrid values must be finite real numbers "
+            "(NaN and ±inf are rejected so they cannot silently spread through a graph)"
+        )
+    raise TypeError(
+        f"{where}: expected a real number (int or float), got {type(x).__name__} {x!r}"
+    )
 
 
 # name → Op: the table.  `get` also knows the family x ** n ("**2", "**0.5", …).

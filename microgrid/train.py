@@ -30,7 +30,8 @@ from dataclasses import dataclass, field
 from . import losses
 from .backprop import forward
 from .compiler import compile as compile_graph
-from .engine import Value, no_grad
+from .engine import Value
+from .idioms import no_grad
 from .nn import MLP
 from .optim import Optimizer
 

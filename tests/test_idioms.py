@@ -18,7 +18,7 @@ import pytest
 import torch
 
 import microgrid as mg
-from microgrid import Value, backprop, engine, ops
+from microgrid import Value, backprop, engine, hooks, ops
 from microgrid.nn import MLP
 from microgrid.torch import to_torch
 
@@ -29,9 +29,9 @@ F64 = torch.float64
 def _no_hooks_left_behind():
     # Hooks live in a module-level table: a test that leaves one registered would send every
     # later backward() down the hooked path.  Start and end every test with none.
-    engine._hooks.clear()
+    hooks.table.clear()
     yield
-    engine._hooks.clear()
+    hooks.table.clear()
 
 
 def t(x: float) -> torch.Tensor:
@@ -506,7 +506,7 @@ def test_hooked_backward_gives_the_same_grads_as_the_plain_pass():
         return [n.grad for n in nodes]
 
     hooked = run(True)
-    assert not engine._hooks  # so run(False) takes the plain path
+    assert not hooks.table  # so run(False) takes the plain path
     assert hooked == run(False)
 
 
