@@ -233,14 +233,10 @@ def _record(op: ops.Op, parents: tuple, xs: Sequence[float]) -> Value:
     if op.arity is not None and len(xs) != op.arity:
         raise TypeError(f"{op.name}: takes {op.arity} operand(s), got {len(xs)}")
     out = op.forward(*xs)
-    if op.checked:
-        out = check_real(out, f"operation {op.name!r} returned")
     if not grad_enabled.get():
         return _leaf(out)
     local = op.derivative(*xs, out)
     local = local if type(local) is tuple else (local,)
-    if op.checked:
-        local = _checked_locals(op, local, len(xs))
     node = object.__new__(Value)
     node.data, node.grad, node.label, node.op = out, 0.0, "", op.name
     node.parents, node.local_grads, node._c = parents, local, None
@@ -262,16 +258,6 @@ def _shared(local: tuple) -> tuple:
             _folded.clear()
         kept = _folded[id(local[0])] = local
     return kept
-
-
-def _checked_locals(op: ops.Op, local: tuple, n: int) -> tuple:
-    """A user's rule's result, checked: one finite number per operand."""
-    if len(local) != n:
-        raise ValueError(f"operation {op.name!r}: its derivative returned {len(local)} "
-                         f"value(s) for {n} operand(s)")
-    return tuple(check_real(d.data if isinstance(d, Value) else d,
-                            f"operation {op.name!r}: ∂out/∂x{i + 1}")
-                 for i, d in enumerate(local))
 
 
 # Whether operations record (per thread: a ContextVar, so a `no_grad` in one thread never

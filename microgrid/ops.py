@@ -58,8 +58,9 @@ class Op:
             which edge is x and which is y).
         torch: the same operation on torch tensors (``torch.sigmoid``), for the bridge and the
             tests; None where torch has none.
-        checked: whether the engine checks what ``derivative`` returns (count, finite) on every
-            call; the built-in rules are tested once against torch instead (tests/test_ops.py).
+        checked: whether ``forward`` and ``derivative`` check what they return (a user's op,
+            made by `op`); the built-in rules are tested against torch instead
+            (tests/test_ops.py), not checked on every call.
     """
 
     name: str
@@ -314,7 +315,8 @@ dot_bias = _entry("·+", None, _dot_bias,
 
 
 # ------------------------------------------------------------------ a user's op
-def op(name: str, derivative: Callable[..., object]) -> Callable[[Callable], Op]:
+def op(name: str, derivative: Callable[..., object], *, arity: int | None = None
+       ) -> Callable[[Callable], Op]:
     """Make an operation of a function of floats, for use with Values like the built-in ones:
 
         atan = microgrid.op("atan", derivative=lambda x, out: 1 / (1 + x * x))(math.atan)
@@ -323,11 +325,14 @@ def op(name: str, derivative: Callable[..., object]) -> Callable[[Callable], Op]
     a tuple), written with arithmetic and microgrid's functions (``microgrid.exp``, ``sin``,
     …), so that it also builds a graph for ``grad(..., create_graph=True)``.  The op then
     works in ``backward``, ``grad``, hooks, ``no_grad``, ``compile``, ``draw_dot`` and
-    ``explore``.  The number of inputs is the function's."""
+    ``explore``.  The number of inputs is the function's (``arity=`` for one that takes
+    ``*args``, as ``math.hypot``).  A ValueError or ArithmeticError the function raises reaches
+    the user with the op's name and operands in front.  Defining an op again under the
+    same name replaces it (as re-running a notebook cell does); a built-in one cannot be."""
     if not isinstance(name, str) or not name or name.startswith("**"):
         raise ValueError(f"microgrid.op: name must be a non-empty str (not '**…'), got {name!r}")
-    if name in table:
-        raise ValueError(f"microgrid.op: an operation named {name!r} exists already")
+    if name in table and not table[name].checked:
+        raise ValueError(f"microgrid.op: {name!r} is a built-in operation; choose another name")
     if not callable(derivative):
         raise TypeError(f"microgrid.op({name!r}): derivative must be callable, "
                         f"got {type(derivative).__name__}")
@@ -336,13 +341,40 @@ def op(name: str, derivative: Callable[..., object]) -> Callable[[Callable], Op]
         if not callable(forward):
             raise TypeError(f"microgrid.op({name!r}): expected a function of floats, "
                             f"got {type(forward).__name__}")
-        arity = _arity(forward, name)
-        formula = f"{name}({', '.join(f'{{{i}}}' for i in range(arity))})"
-        entry = Op(name, arity, forward, derivative, name, formula, note="a user's op")
+        n = _arity(forward, name) if arity is None else arity
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise ValueError(f"microgrid.op({name!r}): arity must be a positive int, got {n!r}")
+        formula = f"{name}({', '.join(f'{{{i}}}' for i in range(n))})"
+        entry = Op(name, n, *_checked(name, n, forward, derivative), name, formula,
+                   note="a user's op")
         table[name] = entry
         return entry
 
     return make
+
+
+def _checked(name: str, n: int, forward: Callable, derivative: Callable
+             ) -> tuple[Callable, Callable]:
+    """A user's forward and rule, wrapped so that what goes wrong names the op: an error of
+    the function, a result that is not a finite number, a rule's wrong count of values."""
+    def checked_forward(*xs: float) -> float:
+        try:
+            out = forward(*xs)
+        except (ValueError, ArithmeticError) as e:
+            raise type(e)(f"operation {name!r} on {', '.join(map(repr, xs))}: {e}") from e
+        return check_real(out, f"operation {name!r} returned")
+
+    def checked_derivative(*xs_out: object) -> object:
+        local = derivative(*xs_out)
+        local = local if isinstance(local, tuple) else (local,)
+        if len(local) != n:
+            raise ValueError(f"operation {name!r}: its derivative returned {len(local)} "
+                             f"value(s) for {n} input(s)")
+        for i, d in enumerate(local):  # a Value's data, a float itself
+            check_real(getattr(d, "data", d), f"operation {name!r}: ∂out/∂x{i + 1}")
+        return local if n > 1 else local[0]
+
+    return checked_forward, checked_derivative
 
 
 def _arity(f: Callable, name: str) -> int:
@@ -356,5 +388,5 @@ def _arity(f: Callable, name: str) -> int:
                   and p.default is p.empty]
     if not positional or any(p.kind == p.VAR_POSITIONAL for p in params):
         raise ValueError(f"microgrid.op({name!r}): the function must take a fixed number "
-                         "of float arguments")
+                         "of float arguments, or say how many with arity=")
     return len(positional)
