@@ -6,8 +6,8 @@ Labels such as ``w^2_{13}`` are drawn as w²₁₃ with real superscripts and su
 (Graphviz HTML-like labels), and each pre-activation z^l_j shows δ^l_j = ∂C/∂z^l_j, its grad
 after ``backward()``.  Values made by an ``MLP`` read as a network is usually drawn: layer
 by layer, left to right, each layer's neurons boxed on aligned rows in index order, its
-weights and biases between the boxes.  The SVG is post-processed for browsers (scripts
-moved into place, spaces at the ends of text runs kept).
+weights and biases between the boxes.  The SVG is post-processed for browsers (see
+`microgrid.drawing`).
 
 Building the graph and its DOT text (``.source``) needs only the ``graphviz`` Python
 package; turning it into a picture needs the Graphviz ``dot`` program.
@@ -19,120 +19,18 @@ import html
 import math
 import os
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import graphviz
 
 from . import ops
+from .drawing import INSTALL_HINT, Drawing, GraphvizNotInstalled, dot_required, fix_svg
 from .engine import Const, Value, topological
 from .notation import label as notation_label
 from .notation import parse_label
 
 __all__ = ["draw_dot", "render", "math_label", "Drawing", "GraphvizNotInstalled", "INSTALL_HINT"]
-
-INSTALL_HINT = (
-    "rendering a drawing needs the Graphviz `dot` program, which was not found on PATH "
-    "(the Python package `graphviz` alone is not enough). Install it with one of:\n"
-    "    apt-get install graphviz                (Debian/Ubuntu)\n"
-    "    brew install graphviz                   (macOS)\n"
-    "    conda install -c conda-forge graphviz   (conda)\n"
-    "Without it, draw_dot(...).source still gives the DOT text."
-)
-
-
-class GraphvizNotInstalled(graphviz.ExecutableNotFound):
-    """Rendering was asked for but the ``dot`` program is missing; the message says how to
-    install it.  A subclass of ``graphviz.ExecutableNotFound``, so code catching that still
-    works."""
-
-    def __init__(self) -> None:
-        RuntimeError.__init__(self, INSTALL_HINT)
-
-
-class Drawing(graphviz.Digraph):
-    """A ``graphviz.Digraph`` that renders the notation of docs/backprop.md §1 everywhere.
-
-    Two things differ from a plain Digraph: a missing ``dot`` raises `GraphvizNotInstalled`
-    (with install instructions) from files, pipes and Jupyter's inline display alike; and
-    SVG output is fixed for browsers: superscripts and subscripts moved into place, spaces at
-    the ends of text runs kept (see `_fix_svg`).
-    """
-
-    n_values = 0  # how many values draw_dot drew
-
-    def __repr__(self) -> str:  # stable, so saved notebook outputs do not change run to run
-        return f"<microgrid Drawing of {self.n_values} values; .source is its DOT text>"
-
-    def pipe(self, format: str | None = None, *args: Any, **kwargs: Any) -> Any:
-        with _dot_required():
-            out = super().pipe(format, *args, **kwargs)
-        if (format or self.format) == "svg":
-            out = _fix_svg(out) if isinstance(out, str) else _fix_svg(
-                out.decode("utf-8")).encode("utf-8")
-        return out
-
-    def render(self, *args: Any, **kwargs: Any) -> Any:
-        with _dot_required():
-            path = super().render(*args, **kwargs)
-        if str(path).endswith(".svg"):
-            out = Path(path)
-            out.write_text(_fix_svg(out.read_text(encoding="utf-8")), encoding="utf-8")
-        return path
-
-
-@contextmanager
-def _dot_required() -> Iterator[None]:
-    """Run Graphviz; a missing ``dot`` becomes `GraphvizNotInstalled`, saying how to install it."""
-    try:
-        yield
-    except GraphvizNotInstalled:
-        raise
-    except graphviz.ExecutableNotFound as e:
-        raise GraphvizNotInstalled() from e
-
-
-# Graphviz writes <SUP>/<SUB> into SVG as baseline-shift="super"/"sub" on a <text> element,
-# which browsers (and so Jupyter and code hosts) ignore: w^2_{13} would read "w213".  Moving
-# each such piece by an explicit y offset works in every SVG viewer.
-_SHIFTED_TEXT = re.compile(r'<text ([^>]*?) baseline-shift="(super|sub)"([^>]*)>')
-
-
-def _place_scripts(svg: str) -> str:
-    def move(m: re.Match) -> str:
-        attrs = m.group(1) + m.group(3)
-        size = re.search(r'font-size="([\d.]+)"', attrs)
-        fs = float(size.group(1)) if size else 10.0
-        shift = -0.45 * fs if m.group(2) == "super" else 0.3 * fs
-        attrs = re.sub(r' y="(-?[\d.]+)"', lambda y: f' y="{float(y.group(1)) + shift:.2f}"', attrs)
-        return f"<text {attrs}>"
-
-    return _SHIFTED_TEXT.sub(move, svg)
-
-
-# Graphviz cuts a label into one <text> run per font change, so "δ^3_1 = −0.136" ends with
-# the run " = −0.136".  Browsers collapse a run's leading and trailing spaces (the SVG
-# default, xml:space="default"), and the drawing would read "δ³₁= −0.136".  Graphviz has
-# already placed each run, counting those spaces, so writing them as no-break spaces (never
-# collapsed) shows the text exactly as laid out, in every viewer.
-_TEXT_RUN = re.compile(r"(<text\b[^>]*>)([^<]*)(</text>)")
-_EDGE_SPACES = re.compile(r"^ +| +$| {2,}")
-
-
-def _keep_spaces(svg: str) -> str:
-    def nbsp(m: re.Match) -> str:
-        text = _EDGE_SPACES.sub(lambda s: "\u00a0" * len(s.group()), m.group(2))
-        return m.group(1) + text + m.group(3)
-
-    return _TEXT_RUN.sub(nbsp, svg)
-
-
-def _fix_svg(svg: str) -> str:
-    """Graphviz's SVG as every browser should show it: scripts in place, spaces kept."""
-    return _keep_spaces(_place_scripts(svg))
-
 
 # ---------------------------------------------------------------------------- notation
 # ^x / _x, or ^{...} / _{...}: the TeX subset the labels use (w^2_{13}, z^{10}_{12,3}).
@@ -521,9 +419,9 @@ def render(
         raise TypeError(f"render: expected a Value or a graphviz.Digraph, got {kind}")
     elif draw_options:
         raise TypeError("render: drawing options apply only when a Value is given")
-    with _dot_required():
+    with dot_required():
         data = graph.pipe(format=format)
     if format == "svg" and not isinstance(graph, Drawing):  # a Drawing has done this already
-        data = _fix_svg(data.decode("utf-8")).encode("utf-8")
+        data = fix_svg(data.decode("utf-8")).encode("utf-8")
     path.write_bytes(data)
     return path
