@@ -2,7 +2,7 @@
 
 * no file cites documents outside the repository ("document 004", "DESIGN.md", ...);
 * every "§N" cited points at a section docs/backprop.md has, and its headings stay the ones
-  the code cites (§1 Notation … §10 Further reading);
+  the code cites (§1 Notation … §11 the op table);
 * the code and tests docs/backprop.md names exist, and its code blocks run;
 * the README links it.
 """
@@ -30,6 +30,7 @@ SECTIONS = {
     8: "σ'(z) = σ(z)(1 − σ(z))",
     9: "Cross-entropy with sigmoid outputs: δ^L = a^L − y",
     10: "Further reading",
+    11: "Every operation's derivative, written once: the op table",
 }
 
 # Citations of documents a user cannot open: the reference notes the project started from
