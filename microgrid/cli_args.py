@@ -1,0 +1,83 @@
+"""What the ``microgrid`` commands share: their two kinds of error, the checks of their
+arguments' values (argparse types) and of the paths they will write."""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+
+__all__ = ["CommandError", "ArgumentError", "check_writable"]
+
+
+class CommandError(Exception):
+    """A failure to report as ``microgrid <command>: error: <message>`` with exit status 1."""
+
+
+class ArgumentError(Exception):
+    """A wrong argument, found after parsing: usage and the message, exit status 2."""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {n}")
+    return n
+
+
+def _positive_float(text: str) -> float:
+    x = _float(text)
+    if x <= 0.0:
+        raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
+    return x
+
+
+def _non_negative_float(text: str) -> float:
+    x = _float(text)
+    if x < 0.0:
+        raise argparse.ArgumentTypeError(f"expected a number ≥ 0, got {text!r}")
+    return x
+
+
+def _float(text: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not math.isfinite(x):
+        raise argparse.ArgumentTypeError(f"expected a finite number, got {text!r}")
+    return x
+
+
+def _file_name(text: str) -> str:
+    if not text.strip():  # '' would mean "no file" to the code and "this folder" to the OS
+        raise argparse.ArgumentTypeError(f"expected a file name, got {text!r}")
+    return text
+
+
+def _layer_sizes(text: str) -> list[int]:
+    if text.strip() in ("", "none"):
+        return []  # no hidden layer: a linear classifier
+    try:
+        sizes = [int(s) for s in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected comma-separated layer sizes such as 16,16, got {text!r}"
+        ) from None
+    if any(s < 1 for s in sizes):
+        raise argparse.ArgumentTypeError(f"layer sizes must be positive, got {text!r}")
+    return sizes
+
+
+def check_writable(path: str, option: str) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise CommandError(f"{option} {path}: the folder {folder} does not exist")
+    if os.path.isdir(path):
+        raise CommandError(f"{option} {path}: is a folder; give a file name")
+    if not os.access(folder, os.W_OK):
+        raise CommandError(f"{option} {path}: cannot write in the folder {folder}")
+
