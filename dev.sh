@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # All set-up and tasks for microgrid, from a fresh clone:
 #   ./dev.sh demo    install (own virtualenv in .venv) and run the demo
-#   ./dev.sh test    install everything the tests need and run the whole suite (+ notebooks, ruff)
+#   ./dev.sh test    install everything the tests need and run the whole suite (+ notebooks, ruff);
+#                    the first run takes about 5 minutes and makes a 1.4 GB .venv/ (torch, mostly)
 #   ./dev.sh bench   install the peers (micrograd, torch) and run the benchmark
 #   ./dev.sh docs    install the docs tools (and KaTeX with npm) and build the site into site/
 # Graphviz's `dot` program (and, for `test`, Chromium) is installed with apt-get when it is
@@ -94,6 +95,7 @@ case "$task" in
   test)
     ensure_dot
     ensure_chromium
+    ensure_katex  # tests/test_site.py builds the site
     ensure_venv test
     "$VENV/bin/python" -m ruff check microgrid tests bench
     "$VENV/bin/python" -m pytest "$@"

@@ -56,7 +56,7 @@ def on_files(files: Files, config) -> Files:
 _MATHJAX = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S)
 _MERMAID = re.compile(r'<script type="module">\s*document\.addEventListener\("DOMContentLoaded",'
                       r' async \(\) => \{\s*const diagrams = .*?</script>', re.S)
-# links written for GitHub (../docs/backprop.md#…, 02_backprop_equations.ipynb) → the site's pages
+# links written for GitHub (the derivation's .md with its #anchor, 02_….ipynb) → the site's pages
 _NB_LINK = re.compile(r'href="(\.\./docs/)?([\w./-]+)\.(md|ipynb)(#[^"]*)?"')
 
 
@@ -89,7 +89,7 @@ def _toc_tokens(html_text: str) -> list[dict]:
     return root
 
 
-# ---------------------------------------------------------------------------- the explorer, the check
+# ------------------------------------------------------------------ the explorer, the check
 def on_post_build(config) -> None:
     site = Path(config.site_dir)
     problems = check_site(site)
