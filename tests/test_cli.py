@@ -573,3 +573,11 @@ def test_dev_sh_with_an_unknown_task_says_so_and_exits_2():
     p = dev_sh("foo")
     assert p.returncode == 2
     assert "unknown task 'foo'" in p.stderr and "./dev.sh docs" in p.stderr
+
+
+def test_train_whose_loss_overflows_says_it_diverged_and_saves_nothing(tmp_path):
+    p = run("train", "--samples", "40", "--steps", "20", "--no-plot", "--save", "m.json",
+            "--lr", "1e300", cwd=tmp_path)
+    assert_clean_failure(p, 1, "training diverged", "overflowed", "nothing was saved",
+                         "smaller --lr")
+    assert not (tmp_path / "m.json").exists()
