@@ -196,12 +196,14 @@ def test_notebook_pages_lose_the_cdn_mathjax_and_get_site_links():
     html = ('<!-- Load mathjax --><script src="https://cdnjs.cloudflare.com/mathjax.js"> '
             '</script><!-- End of mathjax configuration -->'
             '<h1 id="1-a-value">1 · A <code>Value</code><a class="anchor-link" '
-            'href="#1-a-value">¶</a></h1><p>see <a href="../docs/backprop.md#6-bp2">§6</a> and '
+            'href="#1-a-value">¶</a></h1><p>see <a href="../docs/backprop.md'
+            '#6-bp2-the-error-of-a-hidden-layer">§6</a> and '
             '<a href="02_backprop_equations.ipynb">next</a></p><h2 id="sub">Sub</h2>')
     page = Page()
     out = hooks.on_page_content(html, page, None, None)
     assert "cdnjs" not in out and "mathjax" not in out.lower()
-    assert 'href="../backprop.html#6-bp2"' in out and 'href="02_backprop_equations.html"' in out
+    assert 'href="../backprop.html#6-bp2-the-error-of-a-hidden-layer"' in out
+    assert 'href="02_backprop_equations.html"' in out
     (top,) = list(page.toc)
     assert top.id == "1-a-value" and top.title == "1 · A Value"
     assert [c.id for c in top.children] == ["sub"]
