@@ -507,6 +507,33 @@ def test_train_times_compiling_apart_from_the_steps_and_says_so_before_step_1(ca
     assert h.compile_seconds == seen[0][0] > 0 and h.seconds > 0
 
 
+def test_fit_keeps_the_compile_time_out_of_the_steps_time(monkeypatch):
+    # a clock that only moves when the graph is built and compiled (100 s) or a step runs
+    # (1 s each): the History must put the 100 s in compile_seconds and none in seconds
+    from microgrid import train
+    from microgrid.data import make_moons
+    from microgrid.optim import Adam
+
+    now = [0.0]
+    monkeypatch.setattr(train.time, "perf_counter", lambda: now[0])
+    build = train._CompiledBatch.build.__func__
+
+    def slow_build(cls, *args):
+        now[0] += 100.0
+        return build(cls, *args)
+
+    monkeypatch.setattr(train._CompiledBatch, "build", classmethod(slow_build))
+    X, y = make_moons(n=20, seed=0)
+    mlp = MLP(2, [3, 1], activation="relu", output_activation="linear", seed=0)
+
+    def step(*_):
+        now[0] += 1.0
+
+    h = train.fit(mlp, X, y, train.Objective("hinge"), Adam(mlp.parameters()), 5, on_step=step)
+    assert h.compiled_steps == 5
+    assert h.compile_seconds == 100.0 and h.seconds == 5.0
+
+
 def test_train_without_compiling_prints_no_compile_line(capsys):
     from microgrid import cli
 
