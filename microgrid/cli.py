@@ -21,7 +21,8 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__, cli_train
-from .cli_args import ArgumentError, CommandError, _file_name, check_writable
+from .cli_args import ArgumentError, CommandError, check_writable
+from .cli_args import file_name as _file_name  # the name the explore subparser uses
 from .engine import Value
 from .nn import MLP
 

@@ -7,7 +7,10 @@ import argparse
 import math
 import os
 
-__all__ = ["CommandError", "ArgumentError", "check_writable"]
+__all__ = [
+    "CommandError", "ArgumentError", "check_writable", "positive_int", "positive_float",
+    "non_negative_float", "finite_float", "file_name", "hidden_sizes",
+]
 
 
 class CommandError(Exception):
@@ -18,7 +21,7 @@ class ArgumentError(Exception):
     """A wrong argument, found after parsing: usage and the message, exit status 2."""
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
     try:
         n = int(text)
     except ValueError:
@@ -28,21 +31,21 @@ def _positive_int(text: str) -> int:
     return n
 
 
-def _positive_float(text: str) -> float:
-    x = _float(text)
+def positive_float(text: str) -> float:
+    x = finite_float(text)
     if x <= 0.0:
         raise argparse.ArgumentTypeError(f"expected a number > 0, got {text!r}")
     return x
 
 
-def _non_negative_float(text: str) -> float:
-    x = _float(text)
+def non_negative_float(text: str) -> float:
+    x = finite_float(text)
     if x < 0.0:
         raise argparse.ArgumentTypeError(f"expected a number ≥ 0, got {text!r}")
     return x
 
 
-def _float(text: str) -> float:
+def finite_float(text: str) -> float:
     try:
         x = float(text)
     except ValueError:
@@ -52,13 +55,13 @@ def _float(text: str) -> float:
     return x
 
 
-def _file_name(text: str) -> str:
+def file_name(text: str) -> str:
     if not text.strip():  # '' would mean "no file" to the code and "this folder" to the OS
         raise argparse.ArgumentTypeError(f"expected a file name, got {text!r}")
     return text
 
 
-def _layer_sizes(text: str) -> list[int]:
+def hidden_sizes(text: str) -> list[int]:
     if text.strip() in ("", "none"):
         return []  # no hidden layer: a linear classifier
     try:

@@ -20,13 +20,13 @@ from .backprop import sigma
 from .cli_args import (
     ArgumentError,
     CommandError,
-    _file_name,
-    _float,
-    _layer_sizes,
-    _non_negative_float,
-    _positive_float,
-    _positive_int,
     check_writable,
+    file_name,
+    finite_float,
+    hidden_sizes,
+    non_negative_float,
+    positive_float,
+    positive_int,
 )
 from .engine import no_grad
 from .nn import MLP
@@ -310,13 +310,13 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     )
     train.add_argument("--dataset", choices=DATASETS, default="moons",
                        help="the data (default: %(default)s)")
-    train.add_argument("--samples", type=_positive_int, default=100, metavar="N",
+    train.add_argument("--samples", type=positive_int, default=100, metavar="N",
                        help="number of points, at least 2 (default: %(default)s)")
-    train.add_argument("--noise", type=_non_negative_float, default=None, metavar="SD",
+    train.add_argument("--noise", type=non_negative_float, default=None, metavar="SD",
                        help="standard deviation of the noise (default: the dataset's own)")
-    train.add_argument("--classes", type=_positive_int, default=None, metavar="K",
+    train.add_argument("--classes", type=positive_int, default=None, metavar="K",
                        help="number of classes, blobs only (default: 3)")
-    train.add_argument("--hidden", type=_layer_sizes, default="16,16", metavar="SIZES",
+    train.add_argument("--hidden", type=hidden_sizes, default="16,16", metavar="SIZES",
                        help="hidden layer sizes, comma-separated, or 'none' for no hidden layer "
                             "(default: %(default)s)")
     train.add_argument("--activation", choices=[a for a in ACTIVATIONS if a != "linear"],
@@ -327,11 +327,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                        + " (default: %(default)s)")
     train.add_argument("--optimizer", choices=["adam", "sgd"], default="adam",
                        help="Adam, or SGD with momentum 0.9 (default: %(default)s)")
-    train.add_argument("--lr", type=_positive_float, default=None,
+    train.add_argument("--lr", type=positive_float, default=None,
                        help="learning rate η (default: 0.01 for adam, 0.1 for sgd)")
-    train.add_argument("--steps", type=_positive_int, default=200,
+    train.add_argument("--steps", type=positive_int, default=200,
                        help="optimizer steps (default: %(default)s)")
-    train.add_argument("--batch-size", type=_positive_int, default=None, metavar="B",
+    train.add_argument("--batch-size", type=positive_int, default=None, metavar="B",
                        help="points per step, drawn at random, at most --samples (default: all)")
     train.add_argument("--no-compile", dest="compile", action="store_false",
                        help="rebuild the graph every step instead of replaying it compiled "
@@ -340,11 +340,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
                        help="seed of the data, the initial weights and the batches "
                             "(default: %(default)s)")
     plot = train.add_mutually_exclusive_group()
-    plot.add_argument("--plot", type=_file_name, default=None, metavar="PATH",
+    plot.add_argument("--plot", type=file_name, default=None, metavar="PATH",
                       help="image of the loss curve and the decision regions (.png, .svg, .pdf, "
                            f"…), needs matplotlib (default: {DEFAULT_PLOT})")
     plot.add_argument("--no-plot", action="store_true", help="draw no plot")
-    train.add_argument("--save", type=_file_name, default=None, metavar="PATH",
+    train.add_argument("--save", type=file_name, default=None, metavar="PATH",
                        help="save the trained model as JSON (load it with MLP.load or predict)")
     train.set_defaults(run=run_train, parser=train)
 
@@ -356,8 +356,8 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
             "for the input x1 x2 ..., and the class it stands for."
         ),
     )
-    predict.add_argument("model", type=_file_name, metavar="MODEL.json",
+    predict.add_argument("model", type=file_name, metavar="MODEL.json",
                          help="the model file")
-    predict.add_argument("inputs", nargs="+", type=_float, metavar="x",
+    predict.add_argument("inputs", nargs="+", type=finite_float, metavar="x",
                          help="the input numbers, one per input of the model")
     predict.set_defaults(run=run_predict, parser=predict)
