@@ -2,7 +2,7 @@
 # All set-up and tasks for microgrid, from a fresh clone:
 #   ./dev.sh demo    install (own virtualenv in .venv) and run the demo
 #   ./dev.sh test    install everything the tests need and run the whole suite (+ notebooks, ruff);
-#                    the first run takes about 5 minutes and makes a 1.4 GB .venv/ (torch, mostly)
+#                    the first run takes about 5 minutes and makes a 1.5 GB .venv/ (torch, mostly)
 #   ./dev.sh bench   install the peers (micrograd, torch) and run the benchmark
 #   ./dev.sh docs    install the docs tools (and KaTeX with npm) and build the site into site/
 # Graphviz's `dot` program (and, for `test`, Chromium) is installed with apt-get when it is
