@@ -110,7 +110,8 @@ case "$task" in
     ensure_venv docs
     # strict (mkdocs.yml): a broken link, a missing page or API name, or a notebook cell that
     # raises fails the build; docs/hooks.py also refuses anything loaded from outside the site.
-    "$VENV/bin/python" -m mkdocs build --strict "$@"
+    # (NO_MKDOCS_2_WARNING: mkdocs-material's banner about a future MkDocs, not about this site)
+    NO_MKDOCS_2_WARNING=1 "$VENV/bin/python" -m mkdocs build --strict "$@"
     echo "dev.sh: the site is in site/ (open site/index.html)" >&2
     ;;
   help|-h|--help)
