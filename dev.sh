@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # All set-up and tasks for microgrid, from a fresh clone:
 #   ./dev.sh demo    install (own virtualenv in .venv) and run the demo
-#   ./dev.sh test    install everything the tests need and run the whole suite (+ notebooks, ruff)
+#   ./dev.sh test    install everything the tests need and run the whole suite (+ notebooks, ruff);
+#                    the first run takes about 5 minutes and makes a 1.5 GB .venv/ (torch, mostly)
 #   ./dev.sh bench   install the peers (micrograd, torch) and run the benchmark
+#   ./dev.sh docs    install the docs tools (and KaTeX with npm) and build the site into site/
 # Graphviz's `dot` program (and, for `test`, Chromium) is installed with apt-get when it is
 # missing and we run as root; otherwise we print how to install it.
 set -euo pipefail
@@ -36,6 +38,17 @@ ensure_chromium() {  # the browser tests drive the system's Chromium through Pla
   ensure chromium chromium "Chromium (for the explorer's browser tests)" \
     "'chromium' is missing: the browser tests will be skipped (and fail under CI)." \
     "Debian/Ubuntu: sudo apt-get install chromium"
+}
+
+ensure_katex() {  # the site's math: KaTeX from the npm registry, copied into site/ (no CDN)
+  if [ ! -f node_modules/katex/dist/katex.min.js ] || [ package.json -nt node_modules/.package-lock.json ]; then
+    if ! command -v npm >/dev/null 2>&1; then
+      echo "dev.sh: the docs need npm (for KaTeX): apt-get install npm" >&2
+      exit 1
+    fi
+    echo "dev.sh: installing KaTeX with npm (package.json) ..." >&2
+    npm ci --no-audit --no-fund --loglevel=error >&2
+  fi
 }
 
 ensure_venv() {  # $1: the pip extras to install, e.g. "plot" or "test"
@@ -82,6 +95,7 @@ case "$task" in
   test)
     ensure_dot
     ensure_chromium
+    ensure_katex  # tests/test_site.py builds the site
     ensure_venv test
     "$VENV/bin/python" -m ruff check microgrid tests bench
     "$VENV/bin/python" -m pytest "$@"
@@ -90,8 +104,22 @@ case "$task" in
     ensure_venv bench
     "$VENV/bin/python" -m bench.run "$@"
     ;;
+  docs)
+    ensure_dot
+    ensure_katex
+    ensure_venv docs
+    # strict (mkdocs.yml): a broken link, a missing page or API name, or a notebook cell that
+    # raises fails the build; docs/hooks.py also refuses anything loaded from outside the site.
+    # (NO_MKDOCS_2_WARNING: mkdocs-material's banner about a future MkDocs, not about this site)
+    NO_MKDOCS_2_WARNING=1 "$VENV/bin/python" -m mkdocs build --strict "$@"
+    echo "dev.sh: the site is in site/ (open site/index.html)" >&2
+    ;;
+  help|-h|--help)
+    sed -n '2,/^set -euo/p' "$0" | sed '$d'  # the comment at the top, without the code after it
+    ;;
   *)
-    sed -n '2,8p' "$0"
-    [ "$task" = help ] || exit 2
+    echo "dev.sh: unknown task '$task'; the tasks are:" >&2
+    sed -n '2,/^set -euo/p' "$0" | sed '$d' >&2
+    exit 2
     ;;
 esac

@@ -184,11 +184,11 @@ def weight_gradient(a_prev: Vector, delta: Vector) -> Matrix:
 class BackpropResult:
     """Everything backprop computes for one example (code index i = layer i + 2, §1).
 
-    z[i], delta[i]: z^{i+2} and δ^{i+2}.
-    a: a[0] is the input x (= a^1) and a[i+1] = a^{i+2}, so a[l-1] is a^l and a[i] is the
-       input of weight layer i.
-    grad_w[i][j][k] = ∂C/∂w^{i+2}_{(j+1)(k+1)}, grad_b[i][j] = ∂C/∂b^{i+2}_{j+1}: the shapes
-       of W and B.
+    ``z[i]``, ``delta[i]``: z^{i+2} and δ^{i+2}.
+    a: ``a[0]`` is the input x (= a^1) and ``a[i+1]`` = a^{i+2}, so ``a[l-1]`` is a^l and
+       ``a[i]`` is the input of weight layer i.
+    ``grad_w[i][j][k]`` = ∂C/∂w^{i+2}_{(j+1)(k+1)}, ``grad_b[i][j]`` = ∂C/∂b^{i+2}_{j+1}: the
+       shapes of W and B.
     cost: C for this example; activations[i]: σ of layer i + 2; cost_name: "quadratic" or
        "cross_entropy".
     """

@@ -269,11 +269,11 @@ class MLP(Module):
 
     # ------------------------------------------------------------ weights as numbers
     def weights(self) -> list[list[list[float]]]:
-        """W[i][j][k] = w^{i+2}_jk: row j is neuron j of layer i, column k its input k."""
+        """``W[i][j][k]`` = w^{i+2}_jk: row j is neuron j of layer i, column k its input k."""
         return [[[w.data for w in n.w] for n in layer.neurons] for layer in self.layers]
 
     def biases(self) -> list[list[float]]:
-        """B[i][j] = b^{i+2}_j."""
+        """``B[i][j]`` = b^{i+2}_j."""
         return [[n.b.data for n in layer.neurons] for layer in self.layers]
 
     def load_weights(self, W: Sequence, B: Sequence) -> None:

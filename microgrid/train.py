@@ -166,7 +166,8 @@ class History:
 
     loss: list[float] = field(default_factory=list)
     accuracy: list[float] = field(default_factory=list)
-    seconds: float = 0.0
+    seconds: float = 0.0  # the steps' time, without building and compiling the graph
+    compile_seconds: float = 0.0  # building and compiling the full batch's graph (see `fit`)
     interrupted: bool = False  # stopped by Ctrl-C (KeyboardInterrupt) before the last step
     compiled_steps: int = 0  # how many steps replayed the compiled graph (see `fit`)
 
@@ -194,6 +195,7 @@ def fit(
     seed: int | None = 0,
     on_step: Callable[[int, float, float], object] | None = None,
     compiled: bool = True,
+    on_compile: Callable[[float, bool], object] | None = None,
 ) -> History:
     """Train ``mlp`` on ``(X, y)`` for ``steps`` optimizer steps; return the `History`.
 
@@ -207,7 +209,11 @@ def fit(
     is built once and replayed by `microgrid.compile` (the same numbers, several times
     faster).  Mini-batches change the graph every step, so they use the interpreter, as does
     a graph too big to compile; and a replay that fails (e.g. softmax's shift, frozen at
-    build time, overflowing) hands the rest of the training to the interpreter.
+    build time, overflowing) hands the rest of the training to the interpreter.  Building and
+    compiling that graph happens before step 1 and is timed apart (``history.compile_seconds``,
+    not in ``history.seconds``); ``on_compile(seconds, compiled)`` is called when it is done
+    (``compiled`` False when the graph was too big or refused), so a progress display can say
+    what the pause before step 1 was.
     """
     n = _check_data(mlp, X, y, objective)
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
@@ -218,9 +224,15 @@ def fit(
     rng = random.Random(seed)
     order = list(range(n))
     history = History()
-    start = time.perf_counter()
     step = 0
-    replay = _CompiledBatch.build(mlp, X, y, objective) if compiled and batch == n else None
+    replay = None
+    if compiled and batch == n:
+        start = time.perf_counter()
+        replay = _CompiledBatch.build(mlp, X, y, objective)
+        history.compile_seconds = time.perf_counter() - start
+        if on_compile is not None:
+            on_compile(history.compile_seconds, replay is not None)
+    start = time.perf_counter()
     try:
         for step in range(1, steps + 1):
             result = replay.run() if replay is not None else None

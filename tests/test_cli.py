@@ -103,7 +103,7 @@ def test_demo_without_graphviz_writes_dot_source_and_says_how_to_install_it(tmp_
 
 def test_demo_to_a_missing_folder_fails_cleanly(tmp_path):
     p = run("demo", "--out", "no/such/folder/g.svg", cwd=tmp_path)
-    assert_clean_failure(p, 1, "cannot write")
+    assert_clean_failure(p, 1, "--out no/such/folder/g.svg: the folder", "does not exist")
 
 
 # ---------------------------------------------------------------------------------- train
@@ -401,12 +401,12 @@ def test_train_asked_for_a_plot_without_matplotlib_fails_before_training(tmp_pat
 
 
 def test_a_plot_that_fails_after_training_keeps_the_saved_model(tmp_path, monkeypatch, capsys):
-    from microgrid import cli
+    from microgrid import cli, cli_train
 
     def broken_figure(*args, **kwargs):
         raise RuntimeError("the renderer broke")
 
-    monkeypatch.setattr(cli, "training_figure", broken_figure)
+    monkeypatch.setattr(cli_train, "training_figure", broken_figure)
     monkeypatch.chdir(tmp_path)
     status = cli.main(["train", "--samples", "20", "--steps", "3", "--plot", "fit.png",
                        "--save", "m.json"])
@@ -442,7 +442,7 @@ def screen_lines(text: str) -> list[str]:
 
 @pytest.mark.parametrize("columns", [80, 60, 40, 200])
 def test_the_progress_line_fits_the_terminal_and_each_redraw_covers_the_last(columns):
-    from microgrid.cli import Progress
+    from microgrid.cli_train import Progress
 
     term = Terminal()
     progress = Progress(1000, stream=term, columns=columns)
@@ -459,7 +459,7 @@ def test_the_progress_line_fits_the_terminal_and_each_redraw_covers_the_last(col
 
 
 def test_the_progress_bar_is_drawn_when_there_is_room():
-    from microgrid.cli import Progress
+    from microgrid.cli_train import Progress
 
     term = Terminal()
     Progress(10, stream=term, columns=120).update(5, 0.5, 0.5)
@@ -477,3 +477,134 @@ def test_train_replays_a_compiled_step_unless_told_not_to(capsys):
         assert f"ms/step, {how})" in out
         finals.append(next(line for line in out.splitlines() if line.startswith("result")))
     assert finals[0] == finals[1]  # compiled or rebuilt: the same final model
+
+
+# ---------------------------------------------------------------------------------- frictions
+def test_train_times_compiling_apart_from_the_steps_and_says_so_before_step_1(capsys):
+    from microgrid import cli
+
+    assert cli.main(["train", "--samples", "30", "--steps", "4", "--no-plot"]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    compiling = next(i for i, line in enumerate(lines) if line.startswith("compile "))
+    m = re.fullmatch(r"compile   building the loss's graph and compiling it … (\S+) s",
+                     lines[compiling])
+    assert m and float(m.group(1)) >= 0, lines[compiling]
+    assert lines[compiling - 1].startswith("training ") and lines[compiling + 1].startswith(
+        "result ")
+    # the step time counts the steps only: the History keeps the compile time apart
+    from microgrid.data import make_moons
+    from microgrid.optim import Adam
+    from microgrid.train import Objective, fit
+
+    X, y = make_moons(n=30, seed=0)
+    mlp = MLP(2, [4, 1], activation="relu", output_activation="linear", seed=0)
+    steps, seen = [], []
+    h = fit(mlp, X, y, Objective("hinge"), Adam(mlp.parameters()), 3,
+            on_compile=lambda s, ok: seen.append((s, ok, len(steps))),
+            on_step=lambda *a: steps.append(a))
+    assert len(seen) == 1 and seen[0][1] is True and seen[0][2] == 0  # once, before step 1
+    assert h.compile_seconds == seen[0][0] > 0 and h.seconds > 0
+
+
+def test_fit_keeps_the_compile_time_out_of_the_steps_time(monkeypatch):
+    # a clock that only moves when the graph is built and compiled (100 s) or a step runs
+    # (1 s each): the History must put the 100 s in compile_seconds and none in seconds
+    from microgrid import train
+    from microgrid.data import make_moons
+    from microgrid.optim import Adam
+
+    now = [0.0]
+    monkeypatch.setattr(train.time, "perf_counter", lambda: now[0])
+    build = train._CompiledBatch.build.__func__
+
+    def slow_build(cls, *args):
+        now[0] += 100.0
+        return build(cls, *args)
+
+    monkeypatch.setattr(train._CompiledBatch, "build", classmethod(slow_build))
+    X, y = make_moons(n=20, seed=0)
+    mlp = MLP(2, [3, 1], activation="relu", output_activation="linear", seed=0)
+
+    def step(*_):
+        now[0] += 1.0
+
+    h = train.fit(mlp, X, y, train.Objective("hinge"), Adam(mlp.parameters()), 5, on_step=step)
+    assert h.compiled_steps == 5
+    assert h.compile_seconds == 100.0 and h.seconds == 5.0
+
+
+def test_train_without_compiling_prints_no_compile_line(capsys):
+    from microgrid import cli
+
+    assert cli.main(["train", "--samples", "30", "--steps", "3", "--no-plot",
+                     "--no-compile"]) == 0
+    assert "compile " not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("extra", [["--lr", "1e6"], ["--optimizer", "sgd", "--lr", "1e3"]])
+def test_train_that_diverges_says_so_exits_1_and_keeps_the_saved_model(tmp_path, extra):
+    p = run("train", "--samples", "40", "--steps", "40", "--no-plot", "--save", "m.json",
+            *extra, cwd=tmp_path)
+    assert_clean_failure(p, 1, "training diverged", "the loss grew from", "smaller --lr")
+    assert "saved     m.json" in p.stdout
+    assert MLP.load(str(tmp_path / "m.json")).nouts == [16, 16, 1]
+
+
+def test_train_that_converges_is_not_called_diverged(trained):
+    p, _ = trained
+    assert "diverged" not in p.stdout + p.stderr
+
+
+def test_diverged_reads_overflow_and_growth_but_not_a_small_rise():
+    from microgrid.cli_train import _diverged
+
+    assert "overflowed" in _diverged(1.0, math.inf)
+    assert "grew from 0.99 at step 1 to 5e+18" in _diverged(0.99, 5e18)
+    assert _diverged(1.0, 50.0) is None  # 50× worse: bad, but not by orders of magnitude
+    assert _diverged(1e-6, 0.5) is None  # a tiny first loss that rose a little
+    assert _diverged(0.7, 0.01) is None
+
+
+def test_demo_checks_its_output_path_before_printing_its_report(tmp_path):
+    p = run("demo", "--out", str(tmp_path / "nonexistent" / "d.svg"), cwd=tmp_path)
+    assert_clean_failure(p, 1, "--out", "does not exist")
+    assert p.stdout == ""  # no report first, then a failure
+
+
+def test_cli_modules_stay_under_the_project_limit_of_500_lines():
+    root = Path(__file__).resolve().parent.parent / "microgrid"
+    for name in ("cli.py", "cli_train.py", "cli_args.py"):
+        assert len((root / name).read_text(encoding="utf-8").splitlines()) <= 500, name
+
+
+# ---------------------------------------------------------------------------------- dev.sh
+DEV_SH = Path(__file__).resolve().parent.parent / "dev.sh"
+
+
+def dev_sh(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", str(DEV_SH), *args], capture_output=True, text=True,
+                          timeout=60)
+
+
+@pytest.mark.parametrize("args", [[], ["help"], ["--help"]])
+def test_dev_sh_help_lists_the_tasks_and_no_code(args):
+    p = dev_sh(*args)
+    assert p.returncode == 0, p.stderr
+    for task in ("demo", "test", "bench", "docs"):
+        assert f"./dev.sh {task}" in p.stdout
+    assert "set -" not in p.stdout and "cd " not in p.stdout
+
+
+def test_dev_sh_with_an_unknown_task_says_so_and_exits_2():
+    p = dev_sh("foo")
+    assert p.returncode == 2
+    assert "unknown task 'foo'" in p.stderr and "./dev.sh docs" in p.stderr
+
+
+def test_train_whose_loss_overflows_says_it_diverged_and_saves_nothing(tmp_path):
+    p = run("train", "--samples", "40", "--steps", "20", "--no-plot", "--save", "m.json",
+            "--lr", "1e300", cwd=tmp_path)
+    assert_clean_failure(p, 1, "training diverged", "overflowed", "nothing was saved",
+                         "smaller --lr")
+    assert not (tmp_path / "m.json").exists()

@@ -165,3 +165,150 @@ def test_code_named_in_the_derivation_exists():
 )
 def test_code_blocks_of_the_derivation_run(block):
     exec(compile(block, str(DERIVATION), "exec"), {})  # each block asserts what it shows
+
+
+# ---------------------------------------------------------------------------- README and site
+# Every page a reader copies code from: the README and the site's pages (docs/backprop.md's
+# blocks are run above, with their own assertions).
+PAGES = ["README.md", *sorted(
+    p.relative_to(ROOT).as_posix() for p in (ROOT / "docs").rglob("*.md")
+    if p.name != "backprop.md")]
+# Pages whose examples read a file another page's example wrote (moons.json): that page first.
+NEEDS = {"docs/guide/saving.md": "docs/guide/training.md",
+         "docs/guide/torch.md": "docs/guide/training.md"}
+FENCE = re.compile(r"^```(\w*)\n(.*?)^```\n", re.S | re.M)
+# lines of a command's output that hold a time, which no two runs share
+TIMED = re.compile(r"^(time|compile) ")
+
+
+def examples(page: str) -> list[tuple[str, str, str | None]]:
+    """(kind, code, the output shown right after it or None) for each runnable block of a
+    page: ```python blocks, and ```text blocks of `$ microgrid …` sessions."""
+    text = (ROOT / page).read_text(encoding="utf-8")
+    blocks = [(m.group(1), m.group(2), m.start(), m.end()) for m in FENCE.finditer(text)]
+    found = []
+    for i, (lang, code, _, end) in enumerate(blocks):
+        nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+        shown = nxt[1] if nxt and nxt[0] == "" and not text[end:nxt[2]].strip() else None
+        if lang == "python":
+            found.append(("python", code, shown))
+        elif lang == "text" and code.startswith("$ microgrid"):
+            found.append(("console", code, None))
+    return found
+
+
+def run_python(code: str, where: str) -> str:
+    import contextlib
+    import io
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        exec(compile(code, where, "exec"), {"__name__": "__main__"})
+    return out.getvalue()
+
+
+def run_console(session: str) -> list[tuple[str, str, str]]:
+    """Each `$ microgrid …` command of a session run for real: (command, shown, printed)."""
+    import shlex
+    import subprocess
+    import sys
+
+    results = []
+    for chunk in re.split(r"^\$ ", session, flags=re.M)[1:]:
+        lines = chunk.splitlines()
+        command = lines.pop(0)
+        while command.endswith("\\"):
+            command = command[:-1] + " " + lines.pop(0).strip()
+        args = shlex.split(command)[1:]
+        p = subprocess.run([sys.executable, "-m", "microgrid", *args], capture_output=True,
+                           text=True, encoding="utf-8", timeout=300)
+        assert p.returncode == 0, (command, p.stderr)
+        keep = [line for line in lines if not TIMED.match(line)]
+        printed = [line for line in p.stdout.splitlines() if not TIMED.match(line)]
+        results.append((command, "\n".join(keep), "\n".join(printed)))
+    return results
+
+
+def run_page(page: str) -> None:
+    for kind, code, shown in examples(page):
+        if kind == "python":
+            printed = run_python(code, page)
+            if shown is not None:
+                assert printed.rstrip() == shown.rstrip(), (
+                    f"{page}: the block starting {code.splitlines()[0]!r} printed\n{printed}\n"
+                    f"but the page shows\n{shown}")
+        else:
+            for command, shown_lines, printed in run_console(code):
+                assert printed.rstrip() == shown_lines.rstrip(), (
+                    f"{page}: `{command}` printed\n{printed}\nbut the page shows\n{shown_lines}")
+
+
+def test_there_are_examples_to_run():
+    counted = {page: len(examples(page)) for page in PAGES}
+    assert counted["README.md"] >= 1 and counted["docs/index.md"] >= 1
+    assert sum(counted.values()) >= 15, counted
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if examples(p)])
+def test_the_examples_of_a_page_run_and_print_what_it_shows(page, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the files they write (moons.json, pass.html) go here
+    if page in NEEDS:
+        run_page(NEEDS[page])
+    run_page(page)
+
+
+def test_readme_is_a_front_page():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) <= 200
+    assert "```python" in readme and "](docs/images/" in readme
+    for site_page in ("docs/guide/drawing.md", "docs/guide/explorer.md", "docs/guide/compile.md",
+                      "docs/guide/training.md"):
+        assert f"]({site_page})" in readme, site_page
+    assert "./dev.sh docs" in readme
+
+
+def test_readme_says_what_set_up_costs():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    test_line = next(line for line in readme.splitlines() if line.startswith("./dev.sh test"))
+    assert "5 min" in test_line and "1.5 GB" in test_line
+
+
+def test_readme_layout_names_every_module():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("## Layout"):]
+    for f in sorted((ROOT / "microgrid").iterdir()):
+        if f.suffix in (".py", ".js", ".css") and f.name not in ("__init__.py", "__main__.py"):
+            assert f.name in layout, f"README's Layout table does not list microgrid/{f.name}"
+
+
+def test_readme_command_line_lists_every_command():
+    from microgrid.cli import build_parser
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    parser = build_parser()
+    commands = next(a for a in parser._actions if a.dest == "command").choices
+    assert set(commands) >= {"demo", "explore", "train", "predict"}
+    for name in commands:
+        assert re.search(rf"^microgrid {name} ", readme, re.M), name
+    assert "microgrid explore [MODEL.json x1 x2 … --y Y] [--out FILE.html]" in readme
+
+
+def test_no_page_cites_what_a_reader_cannot_open():
+    # "the issue's chain", "the issue's run": a reader has no issue to open
+    for page in PAGES:
+        text = (ROOT / page).read_text(encoding="utf-8")
+        assert "the issue" not in text.lower(), page
+
+
+def test_benchmark_numbers_are_included_from_bench_results_not_copied():
+    # bench/results.md is what `python -m bench.run --markdown` writes; the site includes it,
+    # and no page keeps a hand-copied list of targets (which goes stale: ✓/✗ of an old run)
+    bench = (ROOT / "docs" / "benchmarks.md").read_text(encoding="utf-8")
+    assert '--8<-- "bench/results.md"' in bench
+    results = (ROOT / "bench" / "results.md").read_text(encoding="utf-8")
+    for page in PAGES:
+        text = (ROOT / page).read_text(encoding="utf-8")
+        copied = [line for line in text.splitlines()
+                  if line.startswith("- W") and ("✓" in line or "✗" in line)]
+        assert not copied, (page, copied[:2])
+    assert "✓" in results  # the targets are still measured, in the generated file

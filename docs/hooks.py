@@ -1,0 +1,171 @@
+"""mkdocs hooks: what makes the site self-contained and its build strict (mkdocs.yml: hooks).
+
+* The four notebooks come from notebooks/ (they stay where the tests and readers find them);
+  mkdocs-jupyter executes them at build time.
+* KaTeX comes from node_modules/ (./dev.sh docs installs it from the npm registry) and is served
+  from the site: no formula needs a CDN.  nbconvert writes a MathJax <script> from a CDN (and a
+  mermaid loader) into every notebook page; they are removed, and KaTeX typesets the notebooks'
+  math like every other page's.
+* The explorer of the demo network (the one `microgrid explore` writes) becomes a page of the
+  site, demo-explorer.html, framed by explorer-demo.md.
+* After the build every page is checked: no tag loads anything from outside the site, and every
+  relative link and #anchor points at something the site has.  Either kind of fault fails the
+  build, like mkdocs's own strict checks (which do not look inside rendered notebooks).
+"""
+
+from __future__ import annotations
+
+import html.parser
+import posixpath
+import re
+import tempfile
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import mkdocs.plugins
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import File, Files
+from mkdocs.structure.toc import get_toc
+
+ROOT = Path(__file__).resolve().parent.parent
+KATEX = ROOT / "node_modules" / "katex" / "dist"
+KATEX_FILES = ["katex.min.js", "katex.min.css", "contrib/auto-render.min.js"]
+SHIM = ROOT / "node_modules" / "iframe-worker" / "shim" / "index.js"  # mkdocs.yml: polyfills
+EXPLORER_PAGE = "demo-explorer.html"
+
+
+# ---------------------------------------------------------------------------- files
+@mkdocs.plugins.event_priority(100)  # before mkdocs-jupyter looks for notebooks among the files
+def on_files(files: Files, config) -> Files:
+    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        files.append(File(f"notebooks/{nb.name}", src_dir=str(ROOT), dest_dir=config.site_dir,
+                          use_directory_urls=config.use_directory_urls))
+    for needed in (KATEX / "katex.min.js", SHIM):
+        if not needed.is_file():
+            raise PluginError(f"{needed} is missing: run ./dev.sh docs, which installs it with "
+                              "npm (package.json), or `npm ci` here")
+    files.append(File.generated(config, "assets/iframe-worker/shim.js", abs_src_path=str(SHIM)))
+    files.append(File.generated(config, EXPLORER_PAGE, content=demo_explorer_html()))
+    names = KATEX_FILES + [f"fonts/{f.name}" for f in sorted((KATEX / "fonts").glob("*.woff2"))]
+    for name in names:
+        files.append(File.generated(config, f"assets/katex/{name}", abs_src_path=str(KATEX / name)))
+    return files
+
+
+# ---------------------------------------------------------------------------- notebook pages
+_MATHJAX = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S)
+_MERMAID = re.compile(r'<script type="module">\s*document\.addEventListener\("DOMContentLoaded",'
+                      r' async \(\) => \{\s*const diagrams = .*?</script>', re.S)
+# links written for GitHub (the derivation's .md with its #anchor, 02_….ipynb) → the site's pages
+_NB_LINK = re.compile(r'href="(\.\./docs/)?([\w./-]+)\.(md|ipynb)(#[^"]*)?"')
+
+
+_HEADING = re.compile(r'<h([1-6]) id="([^"]+)">(.*?)</h\1>', re.S)
+
+
+def on_page_content(html_text: str, page, config, files) -> str:
+    if not page.file.src_uri.endswith(".ipynb"):
+        return html_text
+    html_text = _MERMAID.sub("", _MATHJAX.sub("", html_text))
+    html_text = _NB_LINK.sub(lambda m: f'href="{"../" if m[1] else ""}{m[2]}.html{m[4] or ""}"',
+                             html_text)
+    # mkdocs-jupyter makes the page's table of contents from the Markdown source, whose anchors
+    # differ from the ids of the rendered headings (`Value` in a title): take the headings.
+    page.toc = get_toc(_toc_tokens(html_text))
+    return html_text
+
+
+def _toc_tokens(html_text: str) -> list[dict]:
+    root: list[dict] = []
+    stack: list[tuple[int, list[dict]]] = [(0, root)]
+    for level, hid, inner in _HEADING.findall(html_text):
+        name = re.sub(r"<[^>]+>|¶", "", inner).strip()
+        token = {"level": int(level), "id": hid, "name": name, "html": name, "data-toc-label": "",
+                 "children": []}
+        while stack[-1][0] >= int(level):
+            stack.pop()
+        stack[-1][1].append(token)
+        stack.append((int(level), token["children"]))
+    return root
+
+
+# ------------------------------------------------------------------ the explorer, the check
+def on_post_build(config) -> None:
+    site = Path(config.site_dir)
+    problems = check_site(site)
+    if problems:
+        raise PluginError("the built site is not self-contained or has broken links:\n  "
+                          + "\n  ".join(problems[:40]))
+
+
+def demo_explorer_html() -> str:
+    """The page `microgrid explore` writes for the demo network, as one HTML text."""
+    from microgrid import MLP, explore
+    from microgrid.cli import DEMO_SEED, DEMO_SIZES, DEMO_X, DEMO_Y
+    from microgrid.losses import quadratic
+
+    nin, *nouts = DEMO_SIZES
+    mlp = MLP(nin, nouts, activation="sigmoid", seed=DEMO_SEED)
+    C = quadratic(mlp(DEMO_X), DEMO_Y)
+    C.label = "C"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / EXPLORER_PAGE
+        explore(C, mlp=mlp, x=DEMO_X, y=DEMO_Y, cost="quadratic").save(str(path))
+        return path.read_text(encoding="utf-8")
+
+
+# ---------------------------------------------------------------------------- the check
+class _Refs(html.parser.HTMLParser):
+    """Every URL a page loads (src, stylesheet links) or links to (a href), and its ids."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.loads: list[str] = []
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        for key in ("id", "name"):
+            if key in a:
+                self.ids.add(a[key])
+        if "src" in a and tag in ("script", "img", "iframe", "audio", "video", "source",
+                                  "embed"):
+            self.loads.append(a["src"])
+        if tag == "link" and "href" in a:
+            self.loads.append(a["href"])
+        elif tag == "a" and "href" in a:
+            self.links.append(a["href"])
+
+
+def check_site(site: Path) -> list[str]:
+    """What is wrong with the built site: a tag that loads from outside it (a CDN, web fonts),
+    a CSS @import or url() from outside, a relative link to a missing file or #anchor."""
+    pages: dict[str, _Refs] = {}
+    for f in sorted(site.rglob("*.html")):
+        refs = _Refs()
+        refs.feed(f.read_text(encoding="utf-8"))
+        pages[f.relative_to(site).as_posix()] = refs
+    problems = []
+    for name, refs in pages.items():
+        if name == "404.html":
+            continue  # a web server's page, with absolute links; never opened from file://
+        for url in refs.loads:
+            if urlsplit(url).scheme in ("http", "https") or url.startswith("//"):
+                problems.append(f"{name}: loads {url} from outside the site")
+        for url in refs.loads + refs.links:
+            parts = urlsplit(url)
+            if parts.scheme or url.startswith("//") or url.startswith("data:"):
+                continue  # outside links (a href) are the reader's to follow; loads: above
+            target = (posixpath.normpath(posixpath.join(posixpath.dirname(name),
+                                                        unquote(parts.path)))
+                      if parts.path else name)
+            if parts.path and not (site / target).exists():
+                problems.append(f"{name}: link to {url}: no such file")
+            elif parts.fragment and target in pages and parts.fragment not in pages[target].ids:
+                problems.append(f"{name}: link to {url}: {target} has no #{parts.fragment}")
+    for css in site.rglob("*.css"):
+        for url in re.findall(r"(?:@import\s+|url\()\s*['\"]?(https?://[^'\")\s]+)",
+                              css.read_text(encoding="utf-8", errors="replace")):
+            problems.append(f"{css.relative_to(site).as_posix()}: loads {url}")
+    return problems
