@@ -3,7 +3,7 @@
 One list of test points, keyed by the table: a built-in op without points fails the first
 test, so a new op cannot go untested.  For each op and point: the value, the gradient and the
 second derivatives against torch; the drawing, the explorer and the compiled replay each know
-it.  Then `microgrid.op`: a user's atan and two-input hypot work in backward, grad of second
+it.  Then `microgrid.op`: a user's arctan and two-input hypotenuse work in backward, grad of second
 order, hooks, no_grad, compile, draw_dot and explore, and bad rules are named.
 """
 
@@ -167,12 +167,13 @@ def test_the_functions_take_floats_or_values():
 
 
 # ------------------------------------------------------------------ a user's op
-atan = mg.op("atan", derivative=lambda x, out: 1 / (1 + x * x))(math.atan)
-hypot = mg.op("hypot", derivative=lambda x, y, out: (x / out, y / out), arity=2)(math.hypot)
+arctan = mg.op("arctan", derivative=lambda x, out: 1 / (1 + x * x))(math.atan)
+hypotenuse = mg.op("hypotenuse", derivative=lambda x, y, out: (x / out, y / out),
+                   arity=2)(math.hypot)
 
 
 def _user_graph(x: Value, y: Value) -> Value:
-    return hypot(atan(x * 2), y) * x
+    return hypotenuse(arctan(x * 2), y) * x
 
 
 def _torch_user_graph(x, y):
@@ -180,8 +181,8 @@ def _torch_user_graph(x, y):
 
 
 def test_a_users_op_is_an_entry_of_the_table():
-    assert ops.get("atan") is atan and atan.arity == 1 and hypot.arity == 2
-    assert atan(0.5) == math.atan(0.5)
+    assert ops.get("arctan") is arctan and arctan.arity == 1 and hypotenuse.arity == 2
+    assert arctan(0.5) == math.atan(0.5)
 
 
 def test_a_users_op_backward_matches_torch():
@@ -206,7 +207,7 @@ def test_a_users_op_has_second_derivatives_that_match_torch():
 
 def test_a_hook_on_a_users_op_sees_and_replaces_its_gradient():
     x = Value(0.5)
-    u = atan(x)
+    u = arctan(x)
     seen = []
     handle = u.register_hook(lambda g: seen.append(g) or 2 * g)
     (u * 3).backward()
@@ -217,7 +218,7 @@ def test_a_hook_on_a_users_op_sees_and_replaces_its_gradient():
 def test_a_users_op_under_no_grad_records_nothing():
     x = Value(0.5)
     with mg.no_grad():
-        u = hypot(x, 1.0)
+        u = hypotenuse(x, 1.0)
     assert u.parents == () and u.data == math.hypot(0.5, 1.0)
 
 
@@ -235,10 +236,10 @@ def test_a_users_op_compiles_and_replays_the_interpreter():
 
 def test_a_users_op_is_drawn_and_explored_by_its_name():
     x = Value(0.5, "x")
-    root = hypot(atan(x), 2.0)
-    assert "atan" in draw_dot(root).source and "hypot" in draw_dot(root).source
+    root = hypotenuse(arctan(x), 2.0)
+    assert "arctan" in draw_dot(root).source and "hypotenuse" in draw_dot(root).source
     page = mg.explore(root).html
-    assert "atan(" in page and "hypot(" in page
+    assert "arctan(" in page and "hypotenuse(" in page
 
 
 def test_a_rule_that_returns_the_wrong_count_is_named():
