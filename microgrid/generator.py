@@ -281,8 +281,9 @@ class Generator:
             sources += [f"k{n}"] * (len(consts) + len(numbers))
         loop_vars = leaves + consts + numbers
         if loop_vars:
+            comma = "," if len(loop_vars) == 1 else ""
             code += ["    " + s for s in wrap("for (", loop_vars, ", ", "",
-                                              f") in zip({', '.join(sources)}):")]
+                                              f"{comma}) in zip({', '.join(sources)}):")]
         else:
             code.append(f"    for _ in range({m}):")
         for node in first:
@@ -414,7 +415,9 @@ class Generator:
                 code += ["    " + s for s in assign(self.grad[x], terms)]
         zeros = [self.grad[x] for x in dict.fromkeys(x for x in group.slots[0] if x in shared)
                  if x not in incoming]
-        if zeros:  # the sums the loop adds to, from 0.0 as the interpreter's .grad starts
+        if len(zeros) == 1:  # the sums the loop adds to, from 0.0 as .grad starts
+            code.append(f"    {zeros[0]} = 0.0")
+        elif zeros:
             code += ["    " + s for s in unpack(zeros, f"(0.0,) * {len(zeros)}")]
         own = [x for x, s in zip(group.slots[0], group.shared) if not s and needs[x]]
         gl = f"gl{g + 1}"
