@@ -232,6 +232,16 @@ def wrap(head: str, terms: list[str], sep: str, opening: str, closing: str) -> l
     return lines
 
 
+_SLOT = re.compile(r"\{(\d+|out)\}")
+
+
+def fill(template: str, operands: list[str], out: str) -> str:
+    """A template with ``{i}`` → operand i and ``{out}`` → the node's value (in time linear in
+    the template: a Σ of 10,000 operands has 10,000 one-slot templates)."""
+    return _SLOT.sub(lambda m: out if m.group(1) == "out" else operands[int(m.group(1))],
+                     template)
+
+
 def product(local: str, one: bool, g: str) -> str:
     """local · g as code: the interpreter's ``local * g`` (g itself when local is 1.0, which
     is the same float)."""

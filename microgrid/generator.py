@@ -18,6 +18,7 @@ from .codegen import (
     Names,
     OpCode,
     assign,
+    fill,
     label_name,
     literal,
     node_base,
@@ -217,19 +218,20 @@ class Generator:
         the forward pass, as the interpreter computes them)."""
         oc, ps, name = self.code_of[node], self._operands(node), self.value[node]
         comment = node.label if node.label and node.label != name else ""
-        terms = [t.format(*ps, out=name) for t in oc.forward]
+        terms = None
         if ps and ps[0].startswith("outs") and node not in self.group_of:
-            terms = self._over_copies(oc, ps) or terms
+            terms = self._over_copies(oc, ps)
+        terms = terms or [fill(t, ps, name) for t in oc.forward]
         lines = assign(name, terms, comment)
         if oc.calls_rule:
             names = [self.names.new(f"d{name}_d{i + 1}") for i in range(oc.n)]
             self.local.update(((node, i), n) for i, n in enumerate(names))
-            lines += unpack(names, oc.local[0].format(*ps, out=name))
+            lines += unpack(names, fill(oc.local[0], ps, name))
             return lines
         for i, raises in enumerate(oc.raises):
             if raises:
                 local = self.local[(node, i)] = self.names.new(f"d{name}_d{i + 1}")
-                lines.append(f"{local} = {oc.local[i].format(*ps, out=name)}")
+                lines.append(f"{local} = {fill(oc.local[i], ps, name)}")
         return lines
 
     def _over_copies(self, oc: OpCode, ps: list[str]) -> list[str] | None:
@@ -360,7 +362,7 @@ class Generator:
         out = []
         for i, x in enumerate(node.operands):
             if isinstance(x, Value) and needs[x]:
-                local = self.local.get((node, i)) or oc.local[i].format(*ps, out=name)
+                local = self.local.get((node, i)) or fill(oc.local[i], ps, name)
                 out.append((x, product(local, oc.one[i] and (node, i) not in self.local, g)))
         return out
 
@@ -374,11 +376,19 @@ class Generator:
             terms = incoming.pop(node)
             if terms != [self.grad[node]]:
                 code += [pad + s for s in self._grad_sum(node, terms)]
+        adds = []
         for p, term in self._contributions(node, needs):
             if shared is not None and p in shared:
-                code.append(f"{pad}{self.grad[p]} += {term}")
+                adds.append(f"{self.grad[p]} += {term}")
             else:
                 incoming.setdefault(p, []).append(term)
+        if adds and node is self.groups[self.group_of[node][0]].copies[0][-1] or len(adds) < 2:
+            code += [pad + s for s in adds]
+        elif adds:
+            # as in backward(), a node whose gradient is 0 passes nothing on (a dead ReLU's
+            # δ, an inactive hinge): its weights' sums are not touched
+            code.append(f"{pad}if {self.grad[node]}:  # 0 passes nothing on")
+            code += [pad + "    " + s for s in adds]
 
     def _grad_sum(self, node: Value, terms: list[str]) -> list[str]:
         """``g = t1 + t2 + …``; for a node whose one local gradient is a step (relu, abs), the
@@ -387,11 +397,13 @@ class Generator:
         g = self.grad[node]
         lines = assign(g, terms, self._mark(node))
         oc = self.code_of[node]
-        if oc.n != 1 or not oc.step[0] or len(terms) < 2 or not isinstance(node.operands[0],
-                                                                          Value):
+        if oc.n != 1 or not oc.step[0] or not isinstance(node.operands[0], Value):
             return lines
-        step = oc.guard[0].format(*self._operands(node), out=self.value[node])
+        step = fill(oc.guard[0], self._operands(node), self.value[node])
         body = [s for s in lines if not s.startswith("#")]
+        if len(body) == 1:
+            text, _, comment = body[0].partition("  # ")
+            return [f"{text} if {step} else 0.0" + (f"  # {comment}" if comment else "")]
         return [*[s for s in lines if s.startswith("#")],
                 f"{g} = 0.0  # where not {step}, the step passes nothing back",
                 f"if {step}:", *["    " + s for s in body]]

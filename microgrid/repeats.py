@@ -67,14 +67,29 @@ def find(interior: list[Value], keep: set[Value]) -> list[Group]:
                  if p.parents and uses[p] == 1 and p not in claimed]
         if len(heads) < MIN_COPIES:
             continue
-        by_shape: dict[tuple, list[tuple]] = {}
+        # cheap keys first: only heads of the same op, with regions of the same size and in
+        # one piece of the order, can be copies of each other
+        by_op: dict[tuple, list[Value]] = {}
         for h in heads:
-            region = _region(h, uses, pos, budget)
-            if region is None:
-                return groups
-            if len(region) >= MIN_NODES:
-                shape, slots, numbers = _shape(region, keep)
-                by_shape.setdefault(shape, []).append((region, slots, numbers, shape))
+            by_op.setdefault((h.op, len(h.parents)), []).append(h)
+        by_shape: dict[tuple, list[tuple]] = {}
+        for same_op in by_op.values():
+            if len(same_op) < MIN_COPIES:
+                continue
+            by_size: dict[int, list[list[Value]]] = {}
+            for h in same_op:
+                region = _region(h, uses, pos, budget)
+                if region is None:
+                    return groups
+                if (len(region) >= MIN_NODES
+                        and pos[region[-1]] - pos[region[0]] + 1 == len(region)):
+                    by_size.setdefault(len(region), []).append(region)
+            for regions in by_size.values():
+                if len(regions) < MIN_COPIES:
+                    continue
+                for region in regions:
+                    shape, slots, numbers = _shape(region, keep, pos)
+                    by_shape.setdefault(shape, []).append((region, slots, numbers, shape))
         for members in by_shape.values():
             group = _group(members, pos, uses) if len(members) >= MIN_COPIES else None
             if group is not None:
@@ -103,9 +118,12 @@ def _kind(x: Value) -> str:
     return "interior" if x.parents else "const" if type(x) is Const else "leaf"
 
 
-def _shape(region: list[Value], keep: set[Value]) -> tuple[tuple, list[Value], list[float]]:
-    """The structure of a copy (what two copies must share), its slots and its numbers."""
-    local = {n: i for i, n in enumerate(region)}
+def _shape(region: list[Value], keep: set[Value], pos: dict[Value, int]
+           ) -> tuple[tuple, list[Value], list[float]]:
+    """The structure of a copy (what two copies must share), its slots and its numbers.  The
+    region is one piece of the order, so a node's place in it is its position minus the
+    first's."""
+    start, size, get = pos[region[0]], len(region), pos.get
     slot_of: dict[Value, int] = {}
     slots: list[Value] = []
     numbers: list[float] = []
@@ -113,16 +131,19 @@ def _shape(region: list[Value], keep: set[Value]) -> tuple[tuple, list[Value], l
     for n in region:
         refs = []
         for x in n.operands:
-            if not isinstance(x, Value):
+            if type(x) is float:
                 numbers.append(x)
                 refs.append(None)
-            elif x in local:
-                refs.append(local[x])
-            else:
-                if x not in slot_of:
-                    slot_of[x] = len(slots)
-                    slots.append(x)
-                refs.append(-1 - slot_of[x])
+                continue
+            i = get(x, -1) - start
+            if 0 <= i < size:
+                refs.append(i)
+                continue
+            k = slot_of.get(x)
+            if k is None:
+                k = slot_of[x] = len(slots)
+                slots.append(x)
+            refs.append(-1 - k)
         shape.append((n.op, tuple(refs), n in keep))
     return (tuple(shape), tuple(map(_kind, slots))), slots, numbers
 
