@@ -351,6 +351,10 @@ ERROR_CASES = [
     # math.sqrt(0.0) is 0.0, and the gradient line that would divide by it is not run: the
     # relu below it is dead (found by hypothesis)
     ("sqrt of 0 over a dead relu", lambda x: x.relu().sqrt(), [1.0], [0.0]),
+    # the interpreter computes a node's local gradients as it makes the node: d(x⁻¹)/dx =
+    # −x⁻² overflows there, before the log below is reached
+    ("a local gradient's overflow before a later error", lambda x, y: x**-1 * y.log(),
+     [1.0, 2.0], [1e-200, -1.0]),
 ]
 
 

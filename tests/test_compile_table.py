@@ -103,13 +103,15 @@ def test_a_users_op_raises_its_own_error_in_a_replay():
 
 def test_a_users_rule_that_returns_a_non_finite_number_is_refused_as_the_interpreter_does():
     recip = microgrid.op("recip_c", derivative=lambda x, out: -out * out)(lambda x: 1.0 / x)
-    x = Value(2.0, "x")
-    step = microgrid.compile(recip(x))
-    x.data = 1e-200  # out = 1e200, the rule gives -1e400 = -inf
+    x, y = Value(2.0, "x"), Value(2.0, "y")
+    step = microgrid.compile(recip(x) * y.log())
+    # out = 1e200, the rule gives -1e400 = -inf: refused when the node is made, before the
+    # log of a negative number below it
+    x.data, y.data = 1e-200, -1.0
     with pytest.raises(ValueError) as got:
         step()
     with pytest.raises(ValueError) as want:
-        recip(Value(1e-200))
+        recip(Value(1e-200)) * Value(-1.0).log()
     assert str(got.value) == str(want.value) and "recip_c" in str(got.value)
 
 
