@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from . import ops
 from .codegen import (
     RESERVED,
+    WIDTH,
     Functions,
     Names,
     OpCode,
@@ -229,9 +230,10 @@ class Generator:
             lines += unpack(names, fill(oc.local[0], ps, name))
             return lines
         for i, raises in enumerate(oc.raises):
-            if raises:
+            if raises:  # e.g. ∂x⁻¹/∂x = −x⁻², which can overflow: raised here, as it is there
                 local = self.local[(node, i)] = self.names.new(f"d{name}_d{i + 1}")
-                lines.append(f"{local} = {fill(oc.local[i], ps, name)}")
+                line, comment = f"{local} = {fill(oc.local[i], ps, name)}", f"  # ∂{name}/∂{ps[i]}"
+                lines.append(line + comment if len(line + comment) <= WIDTH else line)
         return lines
 
     def _over_copies(self, oc: OpCode, ps: list[str]) -> list[str] | None:
@@ -382,7 +384,7 @@ class Generator:
                 adds.append(f"{self.grad[p]} += {term}")
             else:
                 incoming.setdefault(p, []).append(term)
-        if adds and node is self.groups[self.group_of[node][0]].copies[0][-1] or len(adds) < 2:
+        if len(adds) < 2:
             code += [pad + s for s in adds]
         elif adds:
             # as in backward(), a node whose gradient is 0 passes nothing on (a dead ReLU's
