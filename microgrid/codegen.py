@@ -48,7 +48,8 @@ class OpCode:
         fns.add(entry.forward, fn_base(entry))
         f = trace(entry.forward, xs)
         name = fns.name
-        self.forward_call = name(f.fn) if isinstance(f, Call) else None
+        # the entry's function, called as is (a user's op's result is checked, below)
+        self.forward_call = name(f.fn) if isinstance(f, Call) and not entry.checked else None
         if entry.checked:  # a user's op: its result is checked as the interpreter checks it
             where = repr(f"operation {entry.name!r} returned")
             self.forward = [f"check({render(f, name)}, {where})"]

@@ -85,11 +85,6 @@ class Generator:
         base = label_name(node.label, fallback) if node.label else fallback
         return self.names.new(base, numbered=not node.label)
 
-    def _global(self, base: str, obj: object) -> str:
-        name = self.names.new(base, numbered=True)
-        self.ns[name] = obj
-        return name
-
     def _name_all(self) -> None:
         root = self.root
         c_name = label_name(root.label, "C") if root.label else "C"

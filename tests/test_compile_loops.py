@@ -159,3 +159,25 @@ def test_w1s_graph_compiles_bit_for_bit_as_the_interpreter():
     assert compiled.grads() == interpreted
     assert compiled.compiled.source.count("\n") < 2500
     assert not math.isnan(interpreted[0])
+
+
+def test_a_users_op_over_the_copies_is_checked_as_the_interpreter_checks_it():
+    from microgrid import ops
+
+    # float(a): not arithmetic the tracer can follow, so the replay calls the function
+    prod3 = microgrid.op("prod3_loops", derivative=lambda a, b, c, out: (b * c, a * c, a * b))(
+        lambda a, b, c: float(a) * b * c)
+    try:
+        xs = [Value(v, "x") for v in (1.0, 2.0, 3.0)]
+        w = Value(0.5, "w")
+        step = microgrid.compile(prod3(*[(x * w).exp() * w + x for x in xs]))
+        assert "for (" in step.source
+        w.data = 200.0  # the copies ≈ e^200, e^400, e^600: their product is not a float
+        with pytest.raises(ValueError) as got:
+            step()
+        fresh = Value(200.0)
+        with pytest.raises(ValueError) as want:
+            prod3(*[(Value(x.data) * fresh).exp() * fresh + Value(x.data) for x in xs])
+        assert str(got.value) == str(want.value) and "prod3_loops" in str(got.value)
+    finally:
+        del ops.table["prod3_loops"]
