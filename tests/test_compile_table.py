@@ -136,8 +136,11 @@ def _step_rule(x: float, out: float) -> float:
 
 
 def _floor_rule(x: float, out: float) -> float:
-    # math.floor of the operand cannot be written as arithmetic: the rule is called
-    return 1.0 + 0.0 * math.floor(x)
+    # an `if` on math.floor(x): not a comparison of the operand the tracer can follow, so the
+    # rule is called as a function
+    if math.floor(x) % 2 == 0:
+        return 1.0
+    return 1.0 + 0.0 * x
 
 
 def _softstep(x: float) -> float:
