@@ -196,7 +196,7 @@ def literal(x: float) -> str:
 
 
 # ------------------------------------------------------------------ statements
-def assign(target: str, terms: list[str], comment: str = "") -> list[str]:
+def assign(target: str, terms: list[str], comment: str = "", width: int = WIDTH) -> list[str]:
     """``target = t1 + t2 + …`` (left to right, as the engine adds), wrapped for reading and
     split into several statements when long."""
     out: list[str] = []
@@ -204,27 +204,28 @@ def assign(target: str, terms: list[str], comment: str = "") -> list[str]:
         chunk = terms[i : i + TERMS_PER_LINE]
         if i:
             chunk = [target, *chunk]  # target = target + … keeps the left-to-right order
-        out += wrap(f"{target} = ", chunk, " + ", "(", ")")
+        out += wrap(f"{target} = ", chunk, " + ", "(", ")", width)
     if comment:
-        if len(out) == 1 and len(out[0]) + len(comment) < WIDTH + 10:
+        if len(out) == 1 and len(out[0]) + len(comment) < width + 10:
             out[0] += f"  # {comment}"
         else:
             out.insert(0, f"# {comment}")
     return out
 
 
-def wrap(head: str, terms: list[str], sep: str, opening: str, closing: str) -> list[str]:
+def wrap(head: str, terms: list[str], sep: str, opening: str, closing: str,
+         width: int = WIDTH) -> list[str]:
     """``head`` + the terms joined by ``sep``, broken over lines inside brackets when the
     statement is wider than the page (or always bracketed if ``opening`` is a call)."""
     one = head + sep.join(terms)
-    if len(one) <= WIDTH and (opening, closing) == ("(", ")"):
+    if len(one) <= width and (opening, closing) == ("(", ")"):
         return [one]
     lines, line = [], head + opening + terms[0]
     indent = " " * (len(head) + len(opening))
     glue, lead = (sep, "") if sep != " + " else (" + ", "+ ")
     for k, t in enumerate(terms[1:], 2):
         tail = len(closing) if k == len(terms) else 0
-        if len(line) + len(glue) + len(t) + tail > WIDTH:
+        if len(line) + len(glue) + len(t) + tail > width:
             lines.append(line + glue.rstrip() if not lead else line)
             line = indent + lead + t
         else:

@@ -75,6 +75,7 @@ class Generator:
         self.names = Names(RESERVED | set(fns.namespace) | own)
         self.ns: dict[str, object] = {}
         self.out = Generated("", self.ns, [], [])
+        self.width = WIDTH  # of a statement at the current depth (a loop's body: 4 less)
 
     # ------------------------------------------------------------ names
     def _name(self, node: Value) -> str:
@@ -218,7 +219,7 @@ class Generator:
         if ps and ps[0].startswith("outs") and node not in self.group_of:
             terms = self._over_copies(oc, ps)
         terms = terms or [fill(t, ps, name) for t in oc.forward]
-        lines = assign(name, terms, comment)
+        lines = assign(name, terms, comment, self.width)
         if oc.calls_rule:
             names = [self.names.new(f"d{name}_d{i + 1}") for i in range(oc.n)]
             self.local.update(((node, i), n) for i, n in enumerate(names))
@@ -285,13 +286,16 @@ class Generator:
                                               f"{comma}) in zip({', '.join(sources)}):")]
         else:
             code.append(f"    for _ in range({m}):")
+        self.width = WIDTH - 4
         for node in first:
             self._emit(code, self._forward(node), node, 2, n)
+        self.width = WIDTH
         locals_ = [name for (node, _), name in self.local.items() if node in self.group_of
                    and self.group_of[node][0] == g]
         self.saved[g] = loop_vars + [self.value[x] for x in first] + locals_
         code.append(f"        outs{n}.append({self.value[first[-1]]})")
-        code += ["        " + s for s in wrap(f"saved{n}.append(", self.saved[g], ", ", "(", "))")]
+        code += ["        " + s for s in wrap(f"saved{n}.append(", self.saved[g], ", ", "(", "))",
+                                                WIDTH - 4)]
         if kept_nodes:
             names = [self.value[x] for x in kept_nodes]
             code.append(f"        kept{n} += ({', '.join(names)}{',' if len(names) == 1 else ''})")
@@ -392,12 +396,14 @@ class Generator:
         sum only where the step is not 0 (a dead ReLU passes 0 · (∂C/∂a) = 0 back whatever
         ∂C/∂a is: often half a hidden layer's BP2 work)."""
         g = self.grad[node]
-        lines = assign(g, terms, self._mark(node))
+        lines = assign(g, terms, self._mark(node), self.width)
         oc = self.code_of[node]
         if oc.n != 1 or not oc.step[0] or not isinstance(node.operands[0], Value):
             return lines
         step = fill(oc.guard[0], self._operands(node), self.value[node])
         body = [s for s in lines if not s.startswith("#")]
+        if len(body) > 1:  # written inside the `if`: 4 more of indentation
+            body = [s for s in assign(g, terms, "", self.width - 4)]
         if len(body) == 1:
             text, _, comment = body[0].partition("  # ")
             return [f"{text} if {step} else 0.0" + (f"  # {comment}" if comment else "")]
@@ -437,11 +443,14 @@ class Generator:
                                           f"), {head_grad} in zip(reversed(saved{g + 1}), "
                                           f"reversed({gouts})):")]
         local: dict[Value, list[str]] = {first[-1]: [head_grad]}
+        self.width = WIDTH - 4
         for node in reversed(first):
             if needs[node]:
                 self._node_backward(code, node, needs, local, 2, shared)
+        self.width = WIDTH
         for x in own:
-            code += ["        " + s for s in assign(self.grad[x], local.pop(x), self._mark(x))]
+            code += ["        " + s for s in assign(self.grad[x], local.pop(x), self._mark(x),
+                                                  WIDTH - 4)]
         if own:
             names = [self.grad[x] for x in own]
             code.append(f"        {gl} += ({', '.join(names)}{',' if len(names) == 1 else ''})")
