@@ -19,6 +19,7 @@ import functools
 import keyword
 import re
 import unicodedata
+from collections.abc import Callable
 
 from . import engine, ops
 from .notation import parse_label
@@ -258,3 +259,19 @@ def unpack(names: list[str], source: str) -> list[str]:
     """``(a, b, …) = source``, wrapped."""
     comma = "," if len(names) == 1 else ""
     return wrap("", names, ", ", "(", f"{comma}) = {source}")
+
+
+def reading_order(leaves: list) -> Callable[[object], tuple]:
+    """Sort key for the leaves: inputs a^1 first, then layer by layer w before b, by index;
+    leaves without such a label after them, in the order the graph meets them."""
+    position = {leaf: k for k, leaf in enumerate(leaves)}
+    rank = {"a": 0, "x": 0, "w": 1, "b": 2}
+
+    def key(leaf: object) -> tuple:
+        p = parsed(leaf.label)
+        if p and p[0] in rank:
+            symbol, layer, idx = p
+            return (0, layer, rank[symbol], idx, position[leaf])
+        return (1, 0, 0, (), position[leaf])
+
+    return key

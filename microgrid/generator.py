@@ -25,6 +25,7 @@ from .codegen import (
     node_base,
     parsed,
     product,
+    reading_order,
     unpack,
     wrap,
 )
@@ -165,7 +166,7 @@ class Generator:
         C = self.value[self.root]
         leaves = [n for n in self.order if not n.parents and n not in self.per_copy
                   and (type(n) is not Const or n is self.root)]
-        leaves.sort(key=_reading_order(leaves))
+        leaves.sort(key=reading_order(leaves))
         self.out.leaves = leaves
         self.out.kept = [n for n in self.keep if n not in self.group_of]
         code: list[str] = []
@@ -476,19 +477,3 @@ class Generator:
         if sym == "w" and not node.parents:
             return "BP4"
         return ""
-
-
-def _reading_order(leaves: list[Value]):
-    """Sort key for the leaves: inputs a^1 first, then layer by layer w before b, by index;
-    leaves without such a label after them, in the order the graph meets them."""
-    position = {leaf: k for k, leaf in enumerate(leaves)}
-    rank = {"a": 0, "x": 0, "w": 1, "b": 2}
-
-    def key(leaf: Value) -> tuple:
-        p = parsed(leaf.label)
-        if p and p[0] in rank:
-            symbol, layer, idx = p
-            return (0, layer, rank[symbol], idx, position[leaf])
-        return (1, 0, 0, (), position[leaf])
-
-    return key
