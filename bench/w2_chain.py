@@ -93,13 +93,14 @@ def run_microgrid(op: str, nodes: int) -> tuple[float, float, float, float]:
 def measure_compiled(op: str, nodes: int, rounds: int) -> dict:
     """The chain built once and compiled (`microgrid.compile`), then replayed: the median
     replay (forward + backward, gradients zeroed first) and the one-off compile time.  A
-    chain over `microgrid.compiler.MAX_NODES` is refused by compile; that is reported."""
+    chain over `microgrid.compiler.MAX_STRAIGHT` (a chain does not repeat) is refused by
+    compile; that is reported."""
     from microgrid import Value, compile
-    from microgrid.compiler import MAX_NODES
+    from microgrid.compiler import MAX_STRAIGHT
 
     steps = nodes // nodes_per_step("microgrid", op)
-    if nodes + 1 > MAX_NODES:
-        return {"status": f"refused (> {MAX_NODES:,} nodes)"}
+    if nodes + 1 > MAX_STRAIGHT:
+        return {"status": f"refused (> {MAX_STRAIGHT:,} nodes)"}
     x, y = build_chain(Value, op, steps)
     t0 = time.perf_counter()
     step = compile(y)

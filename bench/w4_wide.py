@@ -7,7 +7,7 @@ engine before timing.  Variants:
                                                                 the x_i, one n-ary Σ node)
     microgrid.dot    mg.dot(ws, xs)                            (one fused node)
     microgrid compiled  the first graph built once, `microgrid.compile`d, replayed (refused
-                     over `microgrid.compiler.MAX_NODES`, as it is at n = 100,000)
+                     over `microgrid.compiler.MAX_STRAIGHT`, as it is at n = 100,000)
     micrograd        sum(w * x for w, x in zip(ws, xs))        (builtin sum: a chain of n adds,
                                                                 so its backward recurses n deep)
     PyTorch scalars  torch.stack([w * x ...]).sum()            (0-dim tensors, one n-ary sum)
@@ -52,7 +52,7 @@ def engines(w0: list[float], xs: list[float]) -> dict[str, tuple]:
     cws = mg_leaves()
     try:
         cstep = mg.compile(mg.sum([w * x for w, x in zip(cws, xs, strict=True)]))
-    except ValueError as e:  # over MAX_NODES: reported, not timed
+    except ValueError as e:  # over MAX_STRAIGHT: reported, not timed
         out["microgrid compiled (mul nodes + sum)"] = (None, f"refused: {str(e).split(';')[0]}")
     else:
 
