@@ -57,7 +57,7 @@ class Redo(Exception):
 
 
 def _root_error(value: float) -> None:
-    engine._check_root(engine._leaf(value), "backward()")  # the interpreter's own error
+    engine.check_root(engine.leaf(value), "backward()")  # the interpreter's own error
 
 
 # ------------------------------------------------------------------ the compiled step

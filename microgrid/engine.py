@@ -27,7 +27,7 @@ from .ops import check_real
 
 __all__ = [
     "Value", "Const", "sum", "dot", "apply", "check_real", "reachable", "topological",
-    "interior_order", "chain_rule", "check_root", "grad_enabled", "RemovableHandle",
+    "interior_order", "chain_rule", "check_root", "grad_enabled", "leaf", "RemovableHandle",
 ]
 
 Real = int | float
@@ -123,7 +123,7 @@ class Value:
     # ------------------------------------------------------------ the graph
     def detach(self) -> Value:
         """A new leaf with this node's data and label, cut from the graph (as in PyTorch)."""
-        return _leaf(self.data, self.label)
+        return leaf(self.data, self.label)
 
     def register_hook(self, fn: Callable[[float], object]) -> RemovableHandle:
         """Call ``fn(grad)`` in every backward pass (and every `grad` call) once this node's
@@ -182,7 +182,7 @@ def _data(x: Operand) -> float: return x.data if isinstance(x, Value) else x
 _VALUES, _DATA = repeat(Value), attrgetter("data")
 
 
-def _leaf(data: float, label: str = "") -> Value:
+def leaf(data: float, label: str = "") -> Value:
     """A leaf holding only data: what operations return under `no_grad`, and `detach`."""
     out = object.__new__(Value)
     out.data, out.grad, out.label, out.op = data, 0.0, label, ""
@@ -234,7 +234,7 @@ def _record(op: ops.Op, parents: tuple, xs: Sequence[float]) -> Value:
         raise TypeError(f"{op.name}: takes {op.arity} operand(s), got {len(xs)}")
     out = op.forward(*xs)
     if not grad_enabled.get():
-        return _leaf(out)
+        return leaf(out)
     local = op.derivative(*xs, out)
     local = local if type(local) is tuple else (local,)
     node = object.__new__(Value)

@@ -370,8 +370,9 @@ def _checked(name: str, n: int, forward: Callable, derivative: Callable
         if len(local) != n:
             raise ValueError(f"operation {name!r}: its derivative returned {len(local)} "
                              f"value(s) for {n} input(s)")
-        for i, d in enumerate(local):  # a Value's data, a float itself
-            check_real(getattr(d, "data", d), f"operation {name!r}: ∂out/∂x{i + 1}")
+        for i, d in enumerate(local):  # a float, a Value's data (the compiler's symbols it
+            if isinstance(d, numbers.Real) or hasattr(d, "parents"):  # checks in its code)
+                check_real(getattr(d, "data", d), f"operation {name!r}: ∂out/∂x{i + 1}")
         return local if n > 1 else local[0]
 
     return checked_forward, checked_derivative
