@@ -190,21 +190,15 @@ def network_svg(r: Recorder, net: Network) -> str:
                f'{html.escape(plain_label(r.root.label))}</text>'
                f'<text class="net-a" data-node="{r.index[r.root]}" x="{cx:.1f}" '
                f'y="{cy + 13:.1f}"></text></g>')
-    def name_at(x: float, y: float, name: str) -> str:
-        # above its circle where there is room; left of it, between the edges, in a dense layer
+    def text_at(x: float, y: float, below: bool, attrs: str, text: str = "") -> str:
+        # a neuron's name above its circle, its δ below, clear of the edges, where there is
+        # room; in a dense layer beside it instead, the name left and the δ right
         if gap >= 56:
-            return (f'<text class="net-name" x="{x:.1f}" y="{y - radius - 5:.1f}" '
-                    f'text-anchor="middle">{html.escape(name)}</text>')
-        return (f'<text class="net-name" x="{x - radius - 4:.1f}" y="{y + 4:.1f}" '
-                f'text-anchor="end">{html.escape(name)}</text>')
-
-    def delta_at(x: float, y: float, i: int) -> str:
-        # below its circle, clear of the edges, where there is room; else right of it
-        if gap >= 56:
-            return (f'<text class="net-delta" data-node="{i}" x="{x:.1f}" '
-                    f'y="{y + radius + 15:.1f}" text-anchor="middle"></text>')
-        return (f'<text class="net-delta" data-node="{i}" x="{x + radius + 4:.1f}" '
-                f'y="{y + 4:.1f}"></text>')
+            dy = radius + 15 if below else -radius - 5
+            return f'<text {attrs} x="{x:.1f}" y="{y + dy:.1f}" text-anchor="middle">{text}</text>'
+        dx, anchor = (radius + 4, "start") if below else (-radius - 4, "end")
+        return (f'<text {attrs} x="{x + dx:.1f}" y="{y + 4:.1f}" '
+                f'text-anchor="{anchor}">{text}</text>')
 
     for col, nodes in enumerate(columns):
         for j, (z, a, name) in enumerate(nodes):
@@ -215,8 +209,9 @@ def network_svg(r: Recorder, net: Network) -> str:
                 f'<g class="net-neuron" data-z="{zi}" data-a="{ai}">'
                 f'<circle cx="{cxn:.1f}" cy="{cyn:.1f}" r="{radius:.1f}"/>'
                 f'<text class="net-a" data-node="{ai}" x="{cxn:.1f}" y="{cyn + 4:.1f}"></text>'
-                + name_at(cxn, cyn, name)
-                + (delta_at(cxn, cyn, zi) if z is not None else "")
+                + text_at(cxn, cyn, False, 'class="net-name"', html.escape(name))
+                + (text_at(cxn, cyn, True, f'class="net-delta" data-node="{zi}"')
+                   if z is not None else "")
                 + "</g>")
     out.append("</svg>")
     return "".join(out)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
+from pages import Opened, checked_at_the_end
 
 from microgrid import MLP, Const, draw_dot
 from microgrid.cli import DEMO_SEED, DEMO_SIZES, DEMO_X, DEMO_Y
@@ -27,42 +28,19 @@ def num(x: float) -> str:  # a number as draw_dot prints it
     return f"{x:.4g}".replace("-", "−")
 
 
-class Opened:
-    """A page opened from file://, with every request and console error it caused."""
-
-    def __init__(self, browser, path) -> None:
-        self.page = browser.new_page(viewport={"width": 1000, "height": 900})
-        self.requests: list[str] = []
-        self.errors: list[str] = []
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else 0)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.goto(path.as_uri())
-
-    def check_clean(self) -> None:
-        outside = [u for u in self.requests if not u.startswith(("file:", "data:", "about:"))]
-        assert outside == [], f"the page made requests: {outside}"
-        assert self.errors == [], f"console errors: {self.errors}"
-
-
 @pytest.fixture
 def open_page(browser, tmp_path):
-    opened: list[Opened] = []
+    with checked_at_the_end() as opened:
+        def open_(page_or_html, name: str = "explorer.html") -> Opened:
+            path = tmp_path / name
+            if isinstance(page_or_html, str):
+                path.write_text(page_or_html, encoding="utf-8")
+            else:
+                page_or_html.save(path)
+            opened.append(Opened(browser, path))
+            return opened[-1]
 
-    def open_(page_or_html, name: str = "explorer.html") -> Opened:
-        path = tmp_path / name
-        if isinstance(page_or_html, str):
-            path.write_text(page_or_html, encoding="utf-8")
-        else:
-            page_or_html.save(path)
-        o = Opened(browser, path)
-        opened.append(o)
-        return o
-
-    yield open_
-    for o in opened:
-        o.check_clean()
-        o.page.close()
+        yield open_
 
 
 def demo():

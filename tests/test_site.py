@@ -26,6 +26,7 @@ pytest.importorskip("mkdocs", reason="the site needs the docs tools: ./dev.sh do
                     "them (pip install -e '.[docs]')")
 sys.path.insert(0, str(ROOT / "docs"))
 import hooks  # noqa: E402 - docs/hooks.py, the site's build hooks
+from pages import Opened, checked_at_the_end  # noqa: E402
 
 MATH_PAGES = ["index.html", "backprop.html", "notebooks/02_backprop_equations.html"]
 
@@ -42,17 +43,13 @@ def site(tmp_path_factory) -> Path:
     return out
 
 
-class Reader:
-    """A page opened from file:// with every request and console error it caused."""
+class Reader(Opened):
+    """A page of the site, opened at a laptop's size."""
+
+    local = (*Opened.local, "blob:")  # the search plugin's worker
 
     def __init__(self, browser, path: Path, width: int = 1280, height: int = 720) -> None:
-        self.page = browser.new_page(viewport={"width": width, "height": height})
-        self.requests: list[str] = []
-        self.errors: list[str] = []
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.on("console", lambda m: self.errors.append(m.text) if m.type == "error" else 0)
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.goto(path.as_uri(), wait_until="load")
+        super().__init__(browser, path, width, height)
 
     def prose(self) -> str:
         """The page's text without code, where `$` and backslashes may stand as they are."""
@@ -63,26 +60,15 @@ class Reader:
                 .forEach(e => e.remove());
             return copy.innerText; }""")
 
-    def check_clean(self) -> None:
-        outside = [u for u in self.requests
-                   if not u.startswith(("file:", "data:", "about:", "blob:"))]
-        assert outside == [], f"the page made requests outside the site: {outside}"
-        assert self.errors == [], f"console errors: {self.errors}"
-
 
 @pytest.fixture
 def read(browser, site):
-    opened: list[Reader] = []
+    with checked_at_the_end() as opened:
+        def open_(name: str) -> Reader:
+            opened.append(Reader(browser, site / name))
+            return opened[-1]
 
-    def open_(name: str) -> Reader:
-        r = Reader(browser, site / name)
-        opened.append(r)
-        return r
-
-    yield open_
-    for r in opened:
-        r.check_clean()
-        r.page.close()
+        yield open_
 
 
 # ---------------------------------------------------------------------------- in the browser
