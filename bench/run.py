@@ -22,11 +22,14 @@ import time
 from . import compile_time, no_grad_eval, w1_step, w2_chain, w3_memory, w4_wide
 from .timing import machine, median_ratio, medians, steps_in_rounds, without_gc
 
-TARGET_W1_VS_MICROGRAD = 50.0
-TARGET_W1_VS_FLOOR = 3.0  # torch imported (its objects make the garbage collector slower)
-TARGET_W1_VS_FLOOR_LEAN = 2.5  # a process without torch (issue 12)
+# The interpreter's floors (issue 20: the engine went back to being the thing people read, and
+# speed lives in compile): ≥ 35× micrograd, ≤ 3.5× the floor, in the process with all peers;
+# the lean process is held to the same numbers.
+TARGET_W1_VS_MICROGRAD = 35.0
+TARGET_W1_VS_FLOOR = 3.5  # torch imported (its objects make the garbage collector slower)
+TARGET_W1_VS_FLOOR_LEAN = 3.5  # a process without torch
 TARGET_W2_SECONDS = 3.0
-TARGET_W3_BYTES = 150.0
+TARGET_W3_BYTES = 200.0
 # microgrid.compile's replay (issue 20): ≥ 300× micrograd, ≤ 0.4× the floor, compile ≤ 0.5 s
 TARGET_COMPILED_VS_MICROGRAD = 300.0
 TARGET_COMPILED_VS_FLOOR = 0.4
