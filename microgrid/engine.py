@@ -202,6 +202,8 @@ def apply(op: ops.Op | str, operands: Sequence[Operand]) -> Value:
         except KeyError:
             raise ValueError(f"apply(): the operation {op!r} cannot be replayed (not in the "
                              "op table, microgrid.ops.table)") from None
+    if op.arity is not None and len(operands) != op.arity:
+        raise TypeError(f"{op.name}: takes {op.arity} operand(s), got {len(operands)}")
     # map() loops run in C: ≈ 25 ns an operand instead of ≈ 60 for a comprehension, and a
     # neuron's z has 2n + 1 of them
     if all(map(isinstance, operands, _VALUES)):  # only Values: the common case
@@ -209,8 +211,8 @@ def apply(op: ops.Op | str, operands: Sequence[Operand]) -> Value:
     xs = [x.data if isinstance(x, Value) else check_real(x, "operand") for x in operands]
     node = _record(op, tuple(x for x in operands if isinstance(x, Value)), xs)
     if node.parents:  # the folded numbers' local gradients have nowhere to go
-        local = zip(operands, node.local_grads)
-        node.local_grads = _shared(tuple(d for x, d in local if isinstance(x, Value)))
+        local = tuple(d for x, d in zip(operands, node.local_grads) if isinstance(x, Value))
+        node.local_grads = _shared(local[0]) if len(local) == 1 else local
         one_last = len(node.parents) == len(xs) - 1 and not isinstance(operands[-1], Value)
         node._c = xs[-1] if one_last else tuple(
             x if isinstance(x, Value) else f for x, f in zip(operands, xs))
@@ -226,24 +228,27 @@ def _binary(op: ops.Op, x: Value, y: Operand) -> Value:
     c = check_real(y, "operand")  # x ∘ c, the number folded in on the right
     node = _record(op, (x,), (x.data, c))
     if node.parents:  # (not under no_grad)
-        node.local_grads, node._c = _shared(node.local_grads[:1]), c
+        node.local_grads, node._c = _shared(node.local_grads[0]), c
     return node
 
 
 def _record(op: ops.Op, parents: tuple, xs: Sequence[float]) -> Value:
-    """The node of ``op`` on ``xs`` (the operands' numbers): its data is the entry's forward
-    pass, its local gradients the entry's derivative rule on the same numbers.  Local
-    gradients are given for every operand; `apply` keeps those of the Values."""
-    if op.arity is not None and len(xs) != op.arity:
-        raise TypeError(f"{op.name}: takes {op.arity} operand(s), got {len(xs)}")
+    """The node of ``op`` on ``xs`` (the operands' numbers, as many as `apply` checked): its
+    data is the entry's forward pass, its local gradients the entry's rule on the same numbers
+    (one per operand; `apply` keeps those of the Values)."""
     out = op.forward(*xs)
     if not grad_enabled.get():
         return leaf(out)
     local = op.derivative(*xs, out)
     local = local if type(local) is tuple else (local,)
     node = object.__new__(Value)
-    node.data, node.grad, node.label, node.op = out, 0.0, "", op.name
-    node.parents, node.local_grads, node._c = parents, local, None
+    node.data = out
+    node.grad = 0.0
+    node.label = ""
+    node.op = op.name
+    node.parents = parents
+    node.local_grads = local
+    node._c = None
     return node
 
 
@@ -253,14 +258,13 @@ def _record(op: ops.Op, parents: tuple, xs: Sequence[float]) -> Value:
 _folded: dict[int, tuple] = {}
 
 
-def _shared(local: tuple) -> tuple:
-    if len(local) != 1:
-        return local
-    kept = _folded.get(id(local[0]))
+def _shared(d: float) -> tuple:
+    """``(d,)``, one tuple for each float object."""
+    kept = _folded.get(id(d))
     if kept is None:
         if len(_folded) >= 64:
             _folded.clear()
-        kept = _folded[id(local[0])] = local
+        kept = _folded[id(d)] = (d,)
     return kept
 
 
