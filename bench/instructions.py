@@ -38,7 +38,7 @@ def _child(what: str, steps: int) -> None:
         for _ in range(steps):
             engine.step()
         return
-    from microgrid.engine import interior_order
+    from microgrid.engine import topological
 
     engine = Microgrid(W, B, X, Y)
     if what == "forward, gc off":
@@ -47,7 +47,7 @@ def _child(what: str, steps: int) -> None:
         engine.model.zero_grad()
         root = engine.build()
         if what == "forward + order":
-            interior_order(root)
+            topological(root)
         elif what == "forward + backward":
             root.backward()
 

@@ -190,11 +190,10 @@ class CompiledStep:
 
 
 def _entry(node: Value) -> ops.Op:
-    try:
-        entry = ops.get(node.op)
-    except KeyError:
+    entry = ops.find(node.op)
+    if entry is None:
         raise ValueError(f"compile(): unknown op {node.op!r} (node {node!r}): it is not in "
-                         "microgrid.ops.table") from None
+                         "microgrid.ops.table")
     if entry.arity is not None and entry.arity != len(node.operands):
         raise ValueError(f"compile(): op {node.op!r} with {len(node.operands)} operands "
                          f"(it takes {entry.arity})")

@@ -28,11 +28,8 @@ def wrap(t: Term, need: float) -> str:
 
 
 def _entry(op: str, n: int) -> ops.Op | None:
-    try:
-        entry = ops.get(op)
-    except KeyError:
-        return None
-    return entry if entry.arity in (None, n) else None
+    entry = ops.find(op)
+    return entry if entry is not None and entry.arity in (None, n) else None
 
 
 def write_op(op: str, xs: list[Term]) -> Term:

@@ -97,20 +97,15 @@ def _markup(text: str) -> str:
 
 def _op_text(op: str) -> str:
     """The op node's text: its entry's symbol (an op the table lacks: its name)."""
-    try:
-        return _markup(ops.get(op).symbol)
-    except KeyError:
-        return html.escape(op, quote=True)
+    entry = ops.find(op)
+    return html.escape(op, quote=True) if entry is None else _markup(entry.symbol)
 
 
 def _formula(op: str) -> str | None:
     """An operation of two operands that cannot be swapped is drawn as its formula in x and
     y, and its two input edges say which is which: c − d shows "x − y", the edge from c "x"."""
-    try:
-        entry = ops.get(op)
-    except KeyError:
-        return None
-    if entry.arity != 2 or entry.commutative or entry.formula is None:
+    entry = ops.find(op)
+    if entry is None or entry.arity != 2 or entry.commutative or entry.formula is None:
         return None
     if "x" in entry.symbol:  # the symbol is the formula already: x^y
         return _markup(entry.symbol)

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from operator import mul
 
-__all__ = ["Op", "op", "get", "table", "check_real", "power", "exp", "log", "sqrt", "sin",
+__all__ = ["Op", "op", "find", "get", "table", "check_real", "power", "exp", "log", "sqrt", "sin",
            "cos", "tanh", "sigmoid", "relu", "softplus"]
 
 # exp(x) overflows a double above this; we raise instead of returning inf.
@@ -84,10 +84,7 @@ class Op:
                     raise TypeError(f"{self.name}: expected a real number or a Value, "
                                     f"got {type(x).__name__} {x!r}")
                 return record(self, operands)
-            if not math.isfinite(x):
-                raise ValueError(f"{self.name}: got {x!r}; microgrid's functions take finite "
-                                 "real numbers")
-        return self.forward(*operands)
+        return self.forward(*(check_real(x, self.name) for x in operands))
 
     def __repr__(self) -> str:
         return f"<op {self.name!r}>"
@@ -143,19 +140,26 @@ def _torch(name: str | None) -> Callable | None:
     return call
 
 
-def get(name: str) -> Op:
-    """The entry named ``name`` (a node's ``.op``); ``"**2"`` is `power` (2.0)."""
+def find(name: str) -> Op | None:
+    """The entry named ``name`` (a node's ``.op``; ``"**2"`` is `power` (2.0)), or None: each
+    consumer says in its own words what an op the table lacks means to it."""
     entry = table.get(name)
-    if entry is not None:
-        return entry
-    if name.startswith("**") and len(name) > 2:
+    if entry is None and name.startswith("**") and len(name) > 2:
         try:
             n = float(name[2:])
         except ValueError:
-            n = math.nan
+            return None
         if math.isfinite(n) and power(n).name == name:
             return power(n)
-    raise KeyError(f"no operation {name!r} in microgrid's op table (see microgrid.ops.table)")
+    return entry
+
+
+def get(name: str) -> Op:
+    """`find`, raising KeyError for an op the table lacks."""
+    entry = find(name)
+    if entry is None:
+        raise KeyError(f"no operation {name!r} in microgrid's op table (see microgrid.ops.table)")
+    return entry
 
 
 # ------------------------------------------------------------------ arithmetic
