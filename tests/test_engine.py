@@ -402,6 +402,22 @@ def test_a_node_shared_deep_in_the_graph_gets_pytorchs_gradient_in_either_order(
         assert x.grad == pytest.approx(_central_difference(f, point, i), rel=1e-6, abs=1e-8)
 
 
+def test_the_walk_orders_every_node_after_its_parents_and_can_leave_the_leaves_out():
+    from microgrid.engine import topological
+
+    x, y = Value(2.0, "x"), Value(3.0, "y")
+    h = x * y
+    s = h + x
+    t = s.tanh()
+    out = t + h
+    full = topological(out)
+    assert sorted(map(id, full)) == sorted(map(id, [x, y, h, s, t, out]))
+    assert all(full.index(p) < full.index(n) for n in full for p in n.parents)
+    interior = topological(out, leaves=False)
+    assert interior == [n for n in full if n.parents]  # the same order, leaves dropped
+    assert topological(x, leaves=False) == [x]  # a leaf root stays: backward seeds it
+
+
 def test_backward_on_a_leaf_gives_it_gradient_one_and_accumulates():
     x = Value(3.0)
     x.backward()
