@@ -69,9 +69,11 @@ def run_w1(rounds: int, call_seconds: float) -> tuple[str, list[str], dict]:
 
     def ratio(a: str, b: str) -> float:  # time of a ÷ time of b, median over rounds
         return median_ratio(runs[a], runs[b])
+    before = w1_step.MicrogridBefore.name
     order = [
         "microgrid",
         "microgrid compiled",
+        before,
         "micrograd",
         "micrograd, gc off",
         "PyTorch scalars",
@@ -109,6 +111,8 @@ def run_w1(rounds: int, call_seconds: float) -> tuple[str, list[str], dict]:
         f"W1 microgrid vs hand-written floor: {f:.2f}× the floor's time "
         f"(target ≤ {TARGET_W1_VS_FLOOR:g}×) {mark(f <= TARGET_W1_VS_FLOOR)}"
     )
+    if before in med:
+        verdict.append(before_after(ratio, before, "hand-written floor", "", "micrograd" in med))
     if "microgrid compiled" in med:
         c = engines["microgrid compiled"]
         verdict += compiled_verdicts(
@@ -123,6 +127,7 @@ def run_w1(rounds: int, call_seconds: float) -> tuple[str, list[str], dict]:
             for name, key in (
                 ("microgrid", "microgrid"),
                 ("microgrid compiled", "microgrid compiled"),
+                (before, "microgrid before"),
                 ("micrograd", "micrograd"),
                 ("hand-written floor", "floor"),
             )
@@ -143,10 +148,24 @@ def run_w1(rounds: int, call_seconds: float) -> tuple[str, list[str], dict]:
             f"W1 microgrid vs hand-written floor, lean process: {r:.2f}× the floor's time "
             f"(target ≤ {TARGET_W1_VS_FLOOR_LEAN:g}×) {mark(r <= TARGET_W1_VS_FLOOR_LEAN)}"
         )
+        if "microgrid before" in s:
+            verdict.append(before_after(lambda a, b: median_ratio(lean_runs[a], lean_runs[b]),
+                                        "microgrid before", "floor", ", lean process",
+                                        "micrograd" in s))
         if "microgrid compiled" in s:
             times = (lean["compile_seconds"], lean["compile_wall_seconds"])
             verdict += compiled_verdicts(lean_runs, times, ", lean process", "floor")
     return text, verdict, med
+
+
+def before_after(ratio, before: str, floor: str, where: str, micrograd: bool) -> str:
+    """Issue 20's before/after: the interpreter before the op table and now, in the same
+    rounds (``ratio(a, b)``: time of a ÷ time of b, median over rounds)."""
+    def line(key: str) -> str:
+        vs = f", {ratio('micrograd', key):.1f}× faster than micrograd" if micrograd else ""
+        return f"{ratio(key, floor):.2f}× the floor's time{vs}"
+    return (f"W1 interpreter before → after the op table{where}: {w1_step.before.COMMIT} "
+            f"{line(before)} → now {line('microgrid')}")
 
 
 def compiled_verdicts(

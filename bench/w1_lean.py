@@ -20,7 +20,7 @@ import sys
 
 from .data import initial_weights, two_moons
 from .timing import medians, steps_in_rounds
-from .w1_step import FloorEngine, Micrograd, Microgrid, MicrogridCompiled
+from .w1_step import FloorEngine, Micrograd, Microgrid, MicrogridBefore, MicrogridCompiled
 
 
 def measure(rounds: int, call_seconds: float) -> dict:
@@ -32,10 +32,11 @@ def measure(rounds: int, call_seconds: float) -> dict:
         "microgrid compiled": compiled,
         "floor": FloorEngine(W, B, X, Y),
     }
-    try:
-        engines["micrograd"] = Micrograd(W, B, X, Y)
-    except ImportError:
-        pass
+    for key, cls in (("microgrid before", MicrogridBefore), ("micrograd", Micrograd)):
+        try:
+            engines[key] = cls(W, B, X, Y)
+        except ImportError as e:
+            print(f"W1 lean: skipping {key}: {e}", file=sys.stderr)
     _check(engines)
     gc.collect()
     tracked = len(gc.get_objects())

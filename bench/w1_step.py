@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import random
 
+from . import before
 from .data import SIZES, flatten, initial_weights, two_moons
 from .floor import Floor
 
@@ -44,14 +45,18 @@ class Microgrid(_ValueEngine):
     name = "microgrid"
 
     def __init__(self, W, B, X, Y):
-        import microgrid as mg
-        from microgrid.nn import MLP
-
-        self.mg = mg
-        self.model = MLP(SIZES[0], list(SIZES[1:]), activation="relu", output_activation="linear")
+        self.mg = mg = self.package()
+        self.model = mg.MLP(SIZES[0], list(SIZES[1:]), activation="relu",
+                            output_activation="linear")
         self.model.load_weights(W, B)
         self.params = self.model.parameters()
         self.X, self.Y = X, Y
+
+    @staticmethod
+    def package():
+        import microgrid
+
+        return microgrid
 
     def build(self):
         """The loss graph, as a user writes it (no backward)."""
@@ -100,6 +105,14 @@ class MicrogridCompiled(Microgrid):
         for p in params:
             p.data -= LR * p.grad
         return loss
+
+
+class MicrogridBefore(Microgrid):
+    """The same microgrid code run by the package as it was before issue 20 (`bench.before`):
+    the before of the op table's before/after."""
+
+    name = f"microgrid before the op table ({before.COMMIT})"
+    package = staticmethod(before.load)
 
 
 class Micrograd(_ValueEngine):
@@ -287,7 +300,9 @@ class NumpyBatched:
         return loss
 
 
-SCALAR_ENGINES = (Microgrid, MicrogridCompiled, Micrograd, TorchScalars, FloorEngine)
+SCALAR_ENGINES = (
+    Microgrid, MicrogridCompiled, MicrogridBefore, Micrograd, TorchScalars, FloorEngine,
+)
 CONTEXT_ENGINES = (TorchBatched, NumpyBatched)
 
 
