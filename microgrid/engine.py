@@ -278,7 +278,6 @@ def topological(root: Value, leaves: bool = True) -> list[Value]:
     last: a depth-first post-order, parents visited in the order written, with an explicit
     stack (no recursion: a 1,000,000-node chain is fine).  The one walk of a graph: backward,
     `grad`, hooks, `compile`, drawings and the explorer all read it; it changes nothing.
-
     ``leaves=False`` leaves out the leaves below ``root``, which only receive a gradient: what
     backward orders (a W1 graph's walk 6.1 → 3.0 ms; half its edges lead to a leaf)."""
     order, seen, stack = [], set(), [root]
@@ -297,9 +296,8 @@ def topological(root: Value, leaves: bool = True) -> list[Value]:
     return order
 
 
-# A marker on the walk's stack rather than a (node, iterator) pair per node: a deep graph's
-# stack then holds no object the garbage collector must scan (bench W2, a 10⁶-node chain
-# y = y + x: its backward pass 1.67 → 0.68 s).
+# A marker on the walk's stack, not a (node, iterator) pair per node: a deep graph's stack then
+# holds nothing the garbage collector scans (bench W2's 10⁶-node y = y + x: backward 1.67 → 0.68 s)
 _PARENTS_DONE = object()
 
 
@@ -380,10 +378,9 @@ def sum(values: Iterable[Operand]) -> Value:  # noqa: A001 - microgrid.sum mirro
 
 
 def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = None) -> Value:
-    """z = Σ_k w_k x_k (+ b) as one node: a neuron's z^l_j = Σ_k w^l_jk a^{l-1}_k + b^l_j.
-
-    Parents are (w_1…w_n, x_1…x_n[, b]); local gradients are ∂z/∂w_k = x_k (the "forward
-    pass" half, docs/backprop.md §4), ∂z/∂x_k = w_k and ∂z/∂b = 1."""
+    """z = Σ_k w_k x_k (+ b) as one node, a neuron's z^l_j = Σ_k w^l_jk a^{l-1}_k + b^l_j, with
+    parents (w_1…w_n, x_1…x_n[, b]) and local gradients ∂z/∂w_k = x_k (the "forward pass"
+    half, docs/backprop.md §4), ∂z/∂x_k = w_k[, ∂z/∂b = 1]: `ops.dot_derivative`."""
     ws, xs = tuple(ws), tuple(xs)
     if len(ws) != len(xs):
         raise ValueError(f"dot(): {len(ws)} weights but {len(xs)} inputs; they must match")
@@ -391,10 +388,13 @@ def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = Non
         raise ValueError("dot(): got no weights and no inputs")
     if not all(map(isinstance, (*ws, *xs), _VALUES)):  # a number is a Const leaf here
         ws, xs = tuple(map(_as_value, ws)), tuple(map(_as_value, xs))
-    bias = None if bias is None else _as_value(bias)
-    wd, xd, b = [w.data for w in ws], [x.data for x in xs], bias and bias.data
+    wd, xd = [w.data for w in ws], [x.data for x in xs]
+    if bias is None:
+        op, parents, b = ops.dot, (*ws, *xs), None
+    else:
+        bias = _as_value(bias)
+        op, parents, b = ops.dot_bias, (*ws, *xs, bias), bias.data
     z = ops.dot_forward(wd, xd, b)  # the table's rule on the two vectors (see ops.dot_forward)
     if not grad_enabled.get():
         return leaf(z)
-    op, parents = (ops.dot, (*ws, *xs)) if bias is None else (ops.dot_bias, (*ws, *xs, bias))
     return _node(op.name, z, parents, ops.dot_derivative(wd, xd, b))
