@@ -101,7 +101,7 @@ def on_post_build(config) -> None:
 def demo_explorer_html() -> str:
     """The page `microgrid explore` writes for the demo network, as one HTML text."""
     from microgrid import MLP, explore
-    from microgrid.cli import DEMO_SEED, DEMO_SIZES, DEMO_X, DEMO_Y
+    from microgrid.cli.command import DEMO_SEED, DEMO_SIZES, DEMO_X, DEMO_Y
     from microgrid.losses import quadratic
 
     nin, *nouts = DEMO_SIZES

@@ -6,6 +6,13 @@
 that would replace a builtin (``microgrid.sum`` stays ``microgrid.sum``, so Python's ``sum``
 keeps working), and nothing that needs Graphviz (``draw_dot`` and ``render`` are imported on
 first use, so the engine works without the graphviz package).
+
+Read it top-down: `engine` (a Value and the chain rule), then `ops` (every operation once, in
+one table), then `nn` (neurons and layers in the notation w^l_jk, z^l_j, a^l_j), with
+`backprop` (BP1–BP4 on plain floats) beside docs/backprop.md.  Around them: `notation`,
+`idioms` and `hooks`, `losses`, `optim`, `data`, `train`, `io`, `gradient_check`.  Each
+satellite is a subpackage with one entrance: `compiler` (``microgrid.compile``), `drawing`
+(``draw_dot``), `explorer` (``microgrid.explore``) and `cli` (the ``microgrid`` command).
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ from typing import Any
 
 from .compiler import compile  # noqa: A004, F401 - microgrid.compile, kept out of __all__
 from .engine import Const, Value, dot, sum  # noqa: F401 - sum: not in __all__
-from .explore import Explorer, explore  # after this, microgrid.explore is the function
+from .explorer import Explorer, explore
 from .gradient_check import GradcheckError, gradcheck
 from .idioms import grad, no_grad
 from .nn import MLP, Layer, Module, Neuron
@@ -34,7 +41,7 @@ __all__ = [
 def __getattr__(name: str) -> Any:
     # Drawing needs the graphviz package; import it only when asked for.
     if name in ("draw_dot", "render"):
-        from . import graph
+        from . import drawing
 
-        return getattr(graph, name)
+        return getattr(drawing, name)
     raise AttributeError(f"module 'microgrid' has no attribute {name!r}")

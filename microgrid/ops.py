@@ -58,8 +58,9 @@ class Op:
             which edge is x and which is y).
         torch: the same operation on torch tensors (``torch.sigmoid``), for the bridge and the
             tests; None where torch has none.
-        checked: whether ``forward`` and ``derivative`` check what they return (a user's op,
-            made by `op`); the built-in rules are tested against torch instead
+        user_defined: whether it is a user's op, made by `op`: its ``forward`` and
+            ``derivative`` then check what they return; the built-in rules are tested against
+            torch instead
             (tests/test_ops.py), not checked on every call.
     """
 
@@ -72,7 +73,7 @@ class Op:
     precedence: int = 5
     note: str = ""
     torch: Callable | None = None
-    checked: bool = True
+    user_defined: bool = True
     commutative: bool = False
 
     def __call__(self, *operands: object) -> object:
@@ -118,7 +119,7 @@ def _entry(name: str, arity: int | None, forward: Callable, derivative: Callable
            formula: str | None, precedence: int = 5, note: str = "", torch: str | None = None,
            commutative: bool = False) -> Op:
     entry = Op(name, arity, forward, derivative, symbol, formula, precedence, note,
-               _torch(torch), checked=False, commutative=commutative)
+               _torch(torch), user_defined=False, commutative=commutative)
     table[name] = entry
     return entry
 
@@ -223,7 +224,7 @@ def power(n: float) -> Op:
 
         entry = _powers[n] = Op(name, 1, forward, derivative, f"( )^{name[2:]}",
                                 f"{{0}}^{name[2:]}", 4, "d/dx xⁿ = n·x^(n−1)", _torch("pow"),
-                                checked=False)
+                                user_defined=False)
     return entry
 
 
@@ -343,7 +344,7 @@ def op(name: str, derivative: Callable[..., object], *, arity: int | None = None
     same name replaces it (as re-running a notebook cell does); a built-in one cannot be."""
     if not isinstance(name, str) or not name or name.startswith("**"):
         raise ValueError(f"microgrid.op: name must be a non-empty str (not '**…'), got {name!r}")
-    if name in table and not table[name].checked:
+    if name in table and not table[name].user_defined:
         raise ValueError(f"microgrid.op: {name!r} is a built-in operation; choose another name")
     if not callable(derivative):
         raise TypeError(f"microgrid.op({name!r}): derivative must be callable, "

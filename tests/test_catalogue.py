@@ -937,14 +937,14 @@ def test_labels_with_dot_and_html_metacharacters_cannot_add_nodes_to_the_rendere
     ids=["unsupported-module", "size-mismatch", "mixed-activations", "empty"],
 )
 def test_from_torch_of_a_network_microgrid_cannot_hold_is_a_value_error(layers, message):
-    from microgrid.torch import from_torch
+    from microgrid.torch_bridge import from_torch
 
     with pytest.raises(ValueError, match=message):
         from_torch(torch.nn.Sequential(*layers(torch.nn)))
 
 
 def test_from_torch_with_a_nan_weight_is_a_value_error():
-    from microgrid.torch import from_torch
+    from microgrid.torch_bridge import from_torch
 
     linear = torch.nn.Linear(2, 1)
     with torch.no_grad():
@@ -954,7 +954,7 @@ def test_from_torch_with_a_nan_weight_is_a_value_error():
 
 
 def test_to_torch_of_something_that_is_not_an_mlp_is_a_type_error():
-    from microgrid.torch import to_torch
+    from microgrid.torch_bridge import to_torch
 
     with pytest.raises(TypeError, match="expected a microgrid MLP, got str"):
         to_torch("mlp")
@@ -973,7 +973,7 @@ def test_to_torch_of_something_that_is_not_an_mlp_is_a_type_error():
 )
 def test_command_line_unknown_name_exits_2_with_a_message_listing_the_choices(argv, message,
                                                                               capsys):
-    from microgrid.cli import main
+    from microgrid.cli.command import main
 
     with pytest.raises(SystemExit) as exit_:
         main(argv)

@@ -17,9 +17,10 @@ import pytest
 import microgrid as mg
 from microgrid import MLP, Value, draw_dot
 from microgrid.backprop import backprop
-from microgrid.cli import DEMO_SEED, DEMO_SIZES, DEMO_X, DEMO_Y, main
+from microgrid.cli.command import DEMO_SEED, DEMO_SIZES, DEMO_X, DEMO_Y, main
 from microgrid.engine import reachable, topological
-from microgrid.explore import Explorer, explore, math_html
+from microgrid.explorer import Explorer, explore
+from microgrid.explorer.steps import math_html
 from microgrid.gradient_check import numerical_grads
 from microgrid.losses import quadratic
 
@@ -403,8 +404,8 @@ def test_save_writes_one_file_and_repr_html_is_an_iframe(tmp_path, demo):
     assert isinstance(page, Explorer) and "steps" in repr(page)
 
 
-def test_microgrid_explore_is_the_function_even_after_importing_the_module():
-    import microgrid.explore  # noqa: F401 - the submodule must not shadow the function
+def test_microgrid_explore_is_the_function_even_after_importing_the_package():
+    import microgrid.explorer  # noqa: F401 - the package is named apart from its function
 
     assert mg.explore is explore and mg.Explorer is Explorer
 

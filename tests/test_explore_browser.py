@@ -16,9 +16,9 @@ import pytest
 from pages import Opened, checked_at_the_end
 
 from microgrid import MLP, Const, draw_dot
-from microgrid.cli import DEMO_SEED, DEMO_SIZES, DEMO_X, DEMO_Y
+from microgrid.cli.command import DEMO_SEED, DEMO_SIZES, DEMO_X, DEMO_Y
 from microgrid.engine import topological
-from microgrid.explore import explore
+from microgrid.explorer import explore
 from microgrid.losses import quadratic
 
 SVG = "{http://www.w3.org/2000/svg}"

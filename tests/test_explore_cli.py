@@ -11,7 +11,7 @@ import pytest
 
 from microgrid import MLP
 from microgrid.backprop import backprop
-from microgrid.cli import main
+from microgrid.cli.command import main
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import re
 import pytest
 
 from microgrid import MLP, Value
-from microgrid.explore import explore
+from microgrid.explorer import explore
 from microgrid.losses import quadratic
 
 

@@ -14,7 +14,7 @@ import torch
 
 import microgrid as mg
 from microgrid import Value
-from microgrid.graph import draw_dot
+from microgrid.drawing import draw_dot
 
 # (name, microgrid/torch function of x, point x): the number on each side of every binary op
 CASES = [

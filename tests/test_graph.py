@@ -13,8 +13,8 @@ import pytest
 
 import microgrid as mg
 from microgrid import notation
+from microgrid.drawing import GraphvizNotInstalled, draw_dot, math_label, render
 from microgrid.engine import topological
-from microgrid.graph import GraphvizNotInstalled, draw_dot, math_label, render
 
 NODE = re.compile(r"^\s*(\w+) \[label=<(.*)>[^>]*\]$", re.M)
 EDGE = re.compile(r"^\s*(\w+) -> (\w+)(?: \[(.*)\])?$", re.M)

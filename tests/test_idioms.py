@@ -20,7 +20,7 @@ import torch
 import microgrid as mg
 from microgrid import Value, backprop, engine, hooks, ops
 from microgrid.nn import MLP
-from microgrid.torch import to_torch
+from microgrid.torch_bridge import to_torch
 
 F64 = torch.float64
 

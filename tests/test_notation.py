@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 import microgrid
 import microgrid.backprop as backprop
 import microgrid.nn as nn
-import microgrid.torch as mg_torch
+import microgrid.torch_bridge as mg_torch
 from microgrid.notation import ACTIVATIONS, check_activation, index, label, parse_label, sup
 
 PACKAGE = Path(microgrid.__file__).parent

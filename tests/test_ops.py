@@ -19,9 +19,9 @@ import torch
 
 import microgrid as mg
 from microgrid import Value, ops
+from microgrid.drawing import draw_dot
 from microgrid.engine import apply
-from microgrid.explore_ops import write_op
-from microgrid.graph import draw_dot
+from microgrid.explorer.formulas import write_op
 
 F64 = torch.float64
 
@@ -35,7 +35,7 @@ POINTS = {
     "Σ": [(0.3, -1.2, 2.0)], "·": [(0.3, -1.2, 2.0, 0.5)], "·+": [(0.3, -1.2, 2.0, 0.5, -0.9)],
     "**3": [(-0.7,)], "**0.5": [(1.7,)], "**-1.5": [(1.7,)],
 }
-BUILT_IN = sorted(name for name, entry in ops.table.items() if not entry.checked)
+BUILT_IN = sorted(name for name, entry in ops.table.items() if not entry.user_defined)
 CASES = [(name, p) for name, points in POINTS.items() for p in points]
 IDS = [f"{name}@{p}" for name, p in CASES]
 

@@ -59,11 +59,11 @@ def test_every_name_in_all_exists():
 
 
 def test_sum_and_draw_dot_are_still_importable_by_name():
-    from microgrid import draw_dot, graph, render, sum  # noqa: A004 - the point of the test
+    from microgrid import draw_dot, drawing, render, sum  # noqa: A004 - the point of the test
     from microgrid.engine import sum as engine_sum
 
     assert sum is engine_sum and sum([microgrid.Value(1.0), 2.0]).data == 3.0
-    assert draw_dot is graph.draw_dot and render is graph.render
+    assert draw_dot is drawing.draw_dot and render is drawing.render
 
 
 def test_microgrid_gradcheck_is_the_function_and_its_module_has_another_name():

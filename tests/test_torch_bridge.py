@@ -1,4 +1,5 @@
-"""microgrid.torch: the same network in PyTorch gives the same outputs and the same gradients."""
+"""microgrid.torch_bridge: the same network in PyTorch gives the same outputs and the same
+gradients."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import torch
 
 from microgrid import MLP
 from microgrid.losses import mse
-from microgrid.torch import from_torch, to_torch
+from microgrid.torch_bridge import from_torch, to_torch
 
 nn = torch.nn
 

@@ -24,8 +24,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent.parent))
 
 from microgrid import MLP  # noqa: E402
-from microgrid.cli import DEMO_SEED, DEMO_SIZES, DEMO_X, DEMO_Y  # noqa: E402
-from microgrid.explore import explore  # noqa: E402
+from microgrid.cli.command import DEMO_SEED, DEMO_SIZES, DEMO_X, DEMO_Y  # noqa: E402
+from microgrid.explorer import explore  # noqa: E402
 from microgrid.losses import quadratic  # noqa: E402
 
 SIZES = ((1280, 720), (1920, 1080))

@@ -12,7 +12,7 @@ layer, as a network is usually drawn (wide: it is linked, not shown inline).
 from pathlib import Path
 
 import microgrid as mg
-from microgrid.graph import render
+from microgrid.drawing import render
 
 HERE = Path(__file__).resolve().parent
 

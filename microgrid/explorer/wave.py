@@ -14,9 +14,9 @@ order.
 
 from __future__ import annotations
 
-from .engine import Value
-from .explore_ops import slope_note
-from .explore_steps import Recorder, delta_name, math_html
+from ..engine import Value
+from .formulas import slope_note
+from .steps import Recorder, delta_name, math_html
 
 Neuron = tuple[Value, Value]  # (z^l_j, a^l_j)
 

@@ -89,8 +89,8 @@ def check_writable(path: str, option: str) -> None:
 def load_model(path: str) -> tuple[Any, dict]:
     """A saved model and its metadata; a missing or malformed file is a CommandError naming
     it (predict and explore both read models)."""
-    from .io import read_model
-    from .nn import MLP
+    from ..io import read_model
+    from ..nn import MLP
 
     try:
         model, meta = read_model(path)

@@ -1,17 +1,19 @@
 """The text of a compiled step: a graph's forward and backward passes as one Python function.
 
 Straight-line code, one statement per node in the order ``backward()`` applies the chain rule,
-except where the graph repeats (`microgrid.repeats`): one copy of the repeated sub-graph — an
+except where the graph repeats (`microgrid.compiler.repeats`): one copy of the repeated
+sub-graph — an
 example of L(θ) = Σ_n C^n(θ), docs/backprop.md §3 — is written once, as the body of a loop over
 the copies in the forward pass, and again in reverse in the backward pass.  Each line is made
-from the op table's entry for its node (`microgrid.codegen.OpCode`).
+from the op table's entry for its node (`microgrid.compiler.codegen.OpCode`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import ops
+from .. import ops
+from ..engine import Const, Value
 from .codegen import (
     RESERVED,
     WIDTH,
@@ -29,7 +31,6 @@ from .codegen import (
     unpack,
     wrap,
 )
-from .engine import Const, Value
 from .repeats import Group
 
 __all__ = ["Generated", "Generator"]

@@ -10,9 +10,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .engine import Value, apply
-from .explore_steps import Recorder, delta_name, factor, is_constant, math_html, num
-from .idioms import no_grad
+from ..engine import Value, apply
+from ..idioms import no_grad
+from .steps import Recorder, delta_name, factor, is_constant, math_html, num
 
 EPS = 1e-6  # the step of the central finite differences
 
@@ -148,7 +148,7 @@ def _engine_row(r: Recorder, v: Value) -> dict:
 
 
 def _closed_form(r: Recorder, mlp: Any, x: Any, y: Any, cost: str) -> dict:
-    from .backprop import backprop
+    from ..backprop import backprop
 
     y = [y] if isinstance(y, (int, float)) else list(y)
     res = backprop(mlp.weights(), mlp.biases(), list(x), y, activation=mlp.activation,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 
-from . import ops
+from .. import ops
 
 # A term is (its text, its precedence): sum 1, product 2, unary minus 3, power 4, atom 5.
 # A negative number is bracketed wherever a sum's right-hand side would be.

@@ -1,6 +1,6 @@
 """The command line: ``microgrid demo | explore | train | predict`` (``python -m microgrid``
 works too).  This module has ``demo``, ``explore``, the parser and `main`; ``train`` and
-``predict`` are in `microgrid.cli_train`, the argument checks they share in `microgrid.cli_args`.
+``predict`` are in `microgrid.cli.training`, the argument checks they share in `microgrid.cli.args`.
 
     microgrid demo                      one example through a small sigmoid network: the engine's
                                         gradients next to BP1–BP4's closed form, and the graph
@@ -20,11 +20,12 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import __version__, cli_train
-from .cli_args import ArgumentError, CommandError, check_writable, finite_float, load_model
-from .cli_args import file_name as _file_name  # the name the explore subparser uses
-from .engine import Value
-from .nn import MLP
+from .. import __version__
+from ..engine import Value
+from ..nn import MLP
+from . import training as cli_train
+from .args import ArgumentError, CommandError, check_writable, finite_float, load_model
+from .args import file_name as _file_name  # the name the explore subparser uses
 
 __all__ = ["main", "build_parser"]
 
@@ -48,8 +49,8 @@ def _diff(d: float) -> str:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from .backprop import backprop, explain
-    from .losses import quadratic
+    from ..backprop import backprop, explain
+    from ..losses import quadratic
 
     _check_graph_path(args.out)
     check_writable(args.out, "--out")  # before the report, not after it (as train does)
@@ -128,7 +129,7 @@ def _check_graph_path(out: str) -> None:
 
 
 def _write_graph(root: Value, out: str) -> None:
-    from .graph import GraphvizNotInstalled, draw_dot, render
+    from ..drawing import GraphvizNotInstalled, draw_dot, render
 
     graph = draw_dot(root, color_grads=True)
     base, ext = os.path.splitext(out)
@@ -167,7 +168,7 @@ def run_explore(args: argparse.Namespace) -> int:
     """The demo's network and example, or a saved model on the input x with target y, as an
     explorer page (microgrid.explore).  A bad argument is one line and exit status 2, and
     nothing is written."""
-    from .explore import explore
+    from ..explorer import explore
 
     try:
         mlp, x, y = _explore_example(args)
@@ -226,7 +227,7 @@ def _explore_number(text: str, what: str) -> float:
 def _explore_cost(a: object, y: list[float], cost: str) -> Value:
     """C as docs/backprop.md §3 writes it: ½ Σ_j (y_j − a_j)², or −Σ_j [y_j ln a_j + (1 − y_j)
     ln(1 − a_j)] (the cross-entropy of §9, summed as microgrid.backprop sums it)."""
-    from .losses import quadratic
+    from ..losses import quadratic
 
     outputs = a if isinstance(a, list) else [a]
     if cost == "quadratic":

@@ -6,7 +6,7 @@ it is about), ``html``/``eq``/``note`` (its text: the step, the same step as BP1
 ``title`` (its name without numbers: what the step list shows before the step is reached),
 ``sets`` ([value, grad text] pairs: the gradients it writes), ``edges`` ([parent, value]
 pairs: the edges it sends ∂C back along) and ``layer`` (the network layer it works on).
-The δ wave, the backward pass in the derivation's order, is in explore_wave.py.
+The δ wave, the backward pass in the derivation's order, is in `microgrid.explorer.wave`.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from __future__ import annotations
 import html
 import re
 
-from .engine import Const, Value
-from .explore_ops import WEIGHTED_SUM, Term, slope_note, wrap, write_op
-from .notation import index, parse_label, sup
+from ..engine import Const, Value
+from ..notation import index, parse_label, sup
+from .formulas import WEIGHTED_SUM, Term, slope_note, wrap, write_op
 
 _SCRIPT = re.compile(r"([\^_])(?:\{([^{}]*)\}|(.))", re.S)
 _WORDS = re.compile(r"[^\W\d_]+|[\W\d_]+")

@@ -15,11 +15,12 @@ docs/backprop.md §4, in the order ``backward()`` applies it), compiles that tex
             p.data -= 0.1 * p.grad
 
 Every line comes from the op table (`microgrid.ops`): the entry's forward pass and derivative
-rule, traced into code (`microgrid.tracing`) or, where they are not plain arithmetic, called —
+rule, traced into code (`microgrid.compiler.tracing`) or, where they are not plain
+arithmetic, called —
 so a replay computes what the interpreter computes, and raises what it raises, by
 construction.  Where the graph repeats — a loss summed over examples, L(θ) = Σ_n C^n(θ)
 (docs/backprop.md §3) — one example's code is written once and run over the examples
-(`microgrid.repeats`), in the order the interpreter adds their gradients.
+(`microgrid.compiler.repeats`), in the order the interpreter adds their gradients.
 
 What it cannot do: Python control flow in the code that *built* the graph is not re-run (like
 ``torch.jit.trace``): an ``if`` on a value, a loop whose length depends on the data, or a new
@@ -33,9 +34,9 @@ import builtins
 import math
 from collections.abc import Callable, Iterable
 
-from . import engine, ops
+from .. import engine, ops
+from ..engine import Const, Value, apply, topological
 from .codegen import Functions, OpCode
-from .engine import Const, Value, apply, topological
 from .generator import Generator
 from .repeats import find
 

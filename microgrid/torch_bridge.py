@@ -1,6 +1,6 @@
 """The bridge to PyTorch (``pip install microgrid[torch]``): the same network, as tensors.
 
-    from microgrid.torch import to_torch, from_torch
+    from microgrid.torch_bridge import to_torch, from_torch
     net = to_torch(mlp)             # torch.nn.Sequential(Linear, ReLU, Linear, ReLU, Linear)
     mlp2 = from_torch(net)          # back to a microgrid MLP with the same weights
 
@@ -21,7 +21,8 @@ try:
     from torch import nn
 except ImportError as e:  # pragma: no cover - exercised only without torch installed
     raise ImportError(
-        "microgrid.torch needs PyTorch: pip install 'microgrid[torch]' (or pip install torch)"
+        "microgrid.torch_bridge needs PyTorch: pip install 'microgrid[torch]'"
+        " (or pip install torch)"
     ) from e
 
 from .nn import MLP

@@ -12,10 +12,10 @@ import math
 import re
 from typing import Any
 
-from .engine import Value
-from .explore_steps import Recorder
-from .explore_wave import Network
-from .notation import index, parse_label
+from ..engine import Value
+from ..notation import index, parse_label
+from .steps import Recorder
+from .wave import Network
 
 SVG_NS = "http://www.w3.org/2000/svg"
 _T = f"{{{SVG_NS}}}"

@@ -16,8 +16,13 @@ import sys
 import time
 from typing import TextIO
 
-from .backprop import sigma
-from .cli_args import (
+from ..backprop import sigma
+from ..idioms import no_grad
+from ..nn import MLP
+from ..notation import ACTIVATIONS
+from ..plot import PLOT_HINT, check_image_path, require_matplotlib, training_figure
+from ..train import OBJECTIVES, Objective, TrainingError, evaluate, fit, layer_sizes, output_numbers
+from .args import (
     ArgumentError,
     CommandError,
     check_writable,
@@ -29,11 +34,6 @@ from .cli_args import (
     positive_float,
     positive_int,
 )
-from .idioms import no_grad
-from .nn import MLP
-from .notation import ACTIVATIONS
-from .plot import PLOT_HINT, check_image_path, require_matplotlib, training_figure
-from .train import OBJECTIVES, Objective, TrainingError, evaluate, fit, layer_sizes, output_numbers
 
 __all__ = ["run_train", "run_predict", "add_parsers", "Progress"]
 
@@ -145,8 +145,8 @@ class Progress:
 
 
 def run_train(args: argparse.Namespace) -> int:
-    from . import data
-    from .optim import SGD, Adam
+    from .. import data
+    from ..optim import SGD, Adam
 
     _check_train_arguments(args)
     plot_path = _plot_path(args)

@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from .engine import Const, Value
+from ..engine import Const, Value
 
 __all__ = ["Group", "find", "MIN_COPIES", "MIN_NODES"]
 

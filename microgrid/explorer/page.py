@@ -9,7 +9,8 @@ The page shows the graph as `draw_dot` draws it and plays the pass beside it:
   (z^2_1 = w^2_11·a^1_1 + w^2_12·a^1_2 + b^2_1 = …, docs/backprop.md §2);
 * backward, for an MLP: the δ wave of docs/backprop.md, layer by layer: BP1 (δ^L, §5), BP3
   and BP4 (∂C/∂b, ∂C/∂w, §7), then BP2 (δ^l, §6) for the layer below, and so on down
-  (explore_wave.py); or, as a second mode and for any other graph, every chain-rule step on
+  (`microgrid.explorer.wave`); or, as a second mode and for any other graph, every chain-rule
+  step on
   its edge as `backward()` walks it, ∂C/∂parent += ∂node/∂parent × ∂C/∂node (§4);
 * a network view: neurons in layers, each δ on its neuron, each ∂C/∂w on its edge;
 * the δ's layer by layer (log-scale bars: a vanishing gradient is visible);
@@ -17,7 +18,7 @@ The page shows the graph as `draw_dot` draws it and plays the pass beside it:
   (`microgrid.backprop`, when the network is given) and from central finite differences.
 
 Nothing of the pass is shown before the step that computes it.  Every number is computed
-here, in Python, and embedded in the page as JSON; the page's script (``explore_player.js``)
+here, in Python, and embedded in the page as JSON; the page's script (``player.js``)
 only plays them.  Nothing is fetched: no CDN, no server.
 """
 
@@ -29,11 +30,11 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
-from .engine import Value, topological
-from .explore_certify import certificates, layers
-from .explore_steps import Recorder, drawn_values, final_steps, math_html, plain, unnamed_labels
-from .explore_svg import annotate_svg, network_svg, plain_label, stagger
-from .explore_wave import Network, wave_steps
+from ..engine import Value, topological
+from .certify import certificates, layers
+from .steps import Recorder, drawn_values, final_steps, math_html, plain, unnamed_labels
+from .svg import annotate_svg, network_svg, plain_label, stagger
+from .wave import Network, wave_steps
 
 __all__ = ["explore", "Explorer", "math_html"]
 
@@ -103,7 +104,7 @@ def explore(
             "cross_entropy"), for the closed form; all three of mlp, x, y or none.
         precision: significant digits, as `draw_dot` prints them.
     """
-    from .graph import draw_dot
+    from ..drawing import draw_dot
 
     if not isinstance(root, Value):
         raise TypeError(f"explore: root must be a microgrid Value, got {type(root).__name__}")
@@ -183,7 +184,7 @@ def _build(r: Recorder, svg_text: Any, mlp: Any, x: Any, y: Any, cost: str) -> E
 def _asset(name: str) -> str:
     from importlib import resources
 
-    return resources.files("microgrid").joinpath(name).read_text(encoding="utf-8")
+    return resources.files("microgrid.explorer").joinpath(name).read_text(encoding="utf-8")
 
 
 def _page(data: dict, svg: str, net: str, title: str) -> str:
@@ -201,7 +202,7 @@ def _page(data: dict, svg: str, net: str, title: str) -> str:
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>microgrid explorer · {html.escape(title)}</title>
-<style>{_asset("explore_page.css")}</style>
+<style>{_asset("page.css")}</style>
 </head><body>
 <header>
   <b>microgrid explorer</b> <span class="what">{html.escape(title)}</span>
@@ -241,6 +242,6 @@ page first so that it gets the keys). Forward: each value from its parents (docs
 Backward, the δ wave: BP1 (§5), BP3 and BP4 (§7), then BP2 (§6) for the layer below; edge by
 edge: ∂C/∂parent += ∂node/∂parent × ∂C/∂node on every edge (§4).</footer>
 <script type="application/json" id="mg-data">{blob}</script>
-<script>{_asset("explore_player.js")}</script>
+<script>{_asset("player.js")}</script>
 </body></html>
 """

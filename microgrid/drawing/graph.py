@@ -7,7 +7,7 @@ Labels such as ``w^2_{13}`` are drawn as w²₁₃ with real superscripts and su
 after ``backward()``.  Values made by an ``MLP`` read as a network is usually drawn: layer
 by layer, left to right, each layer's neurons boxed on aligned rows in index order, its
 weights and biases between the boxes.  The SVG is post-processed for browsers (see
-`microgrid.drawing`).
+`microgrid.drawing.svg`).
 
 Building the graph and its DOT text (``.source``) needs only the ``graphviz`` Python
 package; turning it into a picture needs the Graphviz ``dot`` program.
@@ -24,11 +24,11 @@ from typing import Any
 
 import graphviz
 
-from . import ops
-from .drawing import INSTALL_HINT, Drawing, GraphvizNotInstalled, dot_required, fix_svg
-from .engine import Const, Value, topological
-from .notation import label as notation_label
-from .notation import parse_label
+from .. import ops
+from ..engine import Const, Value, topological
+from ..notation import label as notation_label
+from ..notation import parse_label
+from .svg import INSTALL_HINT, Drawing, GraphvizNotInstalled, dot_required, fix_svg
 
 __all__ = ["draw_dot", "render", "math_label", "Drawing", "GraphvizNotInstalled", "INSTALL_HINT"]
 

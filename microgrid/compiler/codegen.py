@@ -1,5 +1,5 @@
 """What `microgrid.compile` writes, piece by piece: each op's lines (from the op table, by
-`microgrid.tracing`), readable names, and statements wrapped for reading.
+`microgrid.compiler.tracing`), readable names, and statements wrapped for reading.
 
 `OpCode` is one entry of the op table at one number of operands, as templates in which
 ``{0}``, ``{1}``, … stand for the operands and ``{out}`` for the node's own value:
@@ -21,8 +21,8 @@ import re
 import unicodedata
 from collections.abc import Callable
 
-from . import ops
-from .notation import parse_label
+from .. import ops
+from ..notation import parse_label
 from .tracing import Call, Sym, branches, guard, is_literal, render, risky, terms, trace
 
 # A sum with more terms than this is split over several statements: CPython's compiler
@@ -50,8 +50,8 @@ class OpCode:
         f = trace(entry.forward, xs)
         name = fns.name
         # the entry's function, called as is (a user's op's result is checked, below)
-        self.forward_call = name(f.fn) if isinstance(f, Call) and not entry.checked else None
-        if entry.checked:  # a user's op: its result is checked as the interpreter checks it
+        self.forward_call = name(f.fn) if isinstance(f, Call) and not entry.user_defined else None
+        if entry.user_defined:  # a user's op: its result is checked as the interpreter checks it
             where = repr(f"operation {entry.name!r} returned")
             self.forward = [f"check({render(f, name)}, {where})"]
         else:
@@ -70,8 +70,8 @@ class OpCode:
         self.local = [render(e, name) for e in d]
         # the interpreter computes every local gradient in its forward pass: one that can
         # raise is computed there too, and a user's one is checked there, as it is checked
-        self.raises = [entry.checked or risky(e) for e in d]
-        if entry.checked:
+        self.raises = [entry.user_defined or risky(e) for e in d]
+        if entry.user_defined:
             self.local = [f"check({t}, {repr(f'operation {entry.name!r}: ∂out/∂x{i + 1}')})"
                           for i, t in enumerate(self.local)]
         self.step = [branches(e) and not r for e, r in zip(d, self.raises)]
