@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from .engine import Value, reachable
+from .engine import Value
+from .idioms import grad
 
 __all__ = ["GradcheckError", "gradcheck", "numerical_grads"]
 
@@ -63,18 +64,9 @@ def gradcheck(
     out = f(*values)
     if not isinstance(out, Value):
         raise TypeError(f"gradcheck: f must return a Value, got {type(out).__name__}")
-    # backward() accumulates into every leaf it reaches (a model's weights that f closes over,
-    # too) and overwrites interior grads (a δ a notebook is showing): remember every node's
-    # grad and put it back, so checking changes nothing.
-    saved = {node: node.grad for node in reachable(out) | set(values)}
-    try:
-        for v in values:
-            v.grad = 0.0
-        out.backward()
-        analytic = [v.grad for v in values]
-    finally:
-        for leaf, g in saved.items():
-            leaf.grad = g
+    # `grad` runs the backward pass and changes no .grad (a model's weights f closes over,
+    # a δ a notebook is showing), so checking changes nothing
+    analytic = grad(out, values, allow_unused=True)
     numeric = numerical_grads(f, values, eps)
     bad = [
         f"  input {i} ({v.label or 'unnamed'} = {v.data:.6g}): "

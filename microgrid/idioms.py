@@ -1,17 +1,20 @@
 """PyTorch's idioms for controlling the graph, with PyTorch's semantics: `no_grad` (record
 nothing) and `grad` (gradients as return values; with ``create_graph=True`` as Values whose
-own graphs can be differentiated again).  `Value.detach` and `Value.register_hook` are
+own graphs can be differentiated again: second order lives here, beside `grad`, and the
+engine's chain rule stays first order).  `Value.detach` and `Value.register_hook` are
 methods of `Value` (`microgrid.engine`), whose chain rule runs the hooks.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
+from . import hooks, ops
 from .engine import Value, chain_rule, check_root, grad_enabled, topological
 
-__all__ = ["no_grad", "grad"]
+__all__ = ["no_grad", "grad", "fresh_grads"]
 
 
 class no_grad:  # noqa: N801 - named like torch.no_grad, used the same way
@@ -64,18 +67,11 @@ def grad(
     for i, x in enumerate(inputs):
         if not isinstance(x, Value):
             raise TypeError(f"grad(): inputs[{i}] must be a Value, got {type(x).__name__} {x!r}")
-    # The backward pass itself, on the nodes' .grad, each put back as it was afterwards.
     order = topological(root)
-    kept = [n.grad for n in order]
-    try:
-        for node in order:
-            node.grad = 0.0
+    with fresh_grads(order):
         root.grad = 1.0
-        chain_rule(order, create_graph)
+        (_chain_rule_of_graphs if create_graph else chain_rule)(order)
         grads = {x: x.grad for x in inputs}
-    finally:
-        for node, g in zip(order, kept):
-            node.grad = g
     reached = set(order)
     out = []
     for i, x in enumerate(inputs):
@@ -88,3 +84,52 @@ def grad(
         else:
             out.append(g.data if isinstance(g, Value) else g)
     return out
+
+
+@contextmanager
+def fresh_grads(nodes: Sequence[Value]) -> Iterator[None]:
+    """Every node of ``nodes`` at ``grad`` 0.0 inside the block, each back to what it held
+    after it: a backward pass that changes no ``.grad`` (`grad`, `gradcheck`, the explorer).
+    Leaves would otherwise add this pass to the last ones, and interior nodes lose the δ a
+    notebook is showing."""
+    kept = [node.grad for node in nodes]
+    try:
+        for node in nodes:
+            node.grad = 0.0
+        yield
+    finally:
+        for node, g in zip(nodes, kept):
+            node.grad = g
+
+
+# ---------------------------------------------------------------------- second order
+def _chain_rule_of_graphs(order: list[Value]) -> None:
+    """`engine.chain_rule` with ``create_graph``: each local gradient is rebuilt as a Value by
+    the op table's rule, so every gradient is a Value that can be differentiated again."""
+    for node in reversed(order):
+        if node in hooks.table:
+            node.grad = hooks.run(node, node.grad, create_graph=True)
+        g = node.grad
+        if not node.parents or (type(g) is float and g == 0.0):
+            continue
+        for parent, local in zip(node.parents, _local_graphs(node)):
+            parent.grad += _times(local, g)
+
+
+def _local_graphs(node: Value) -> tuple:
+    """∂node/∂parent as Values: the op's rule called with the operands themselves (a folded
+    number in its place, its entry dropped) and the node as ``out``."""
+    entry = ops.find(node.op)
+    if entry is None:
+        raise NotImplementedError(f"grad(create_graph=True): no derivative rule for op "
+                                  f"{node.op!r} (it is not in microgrid.ops.table)")
+    local = entry.derivative(*node.operands, node)
+    local = local if type(local) is tuple else (local,)
+    return tuple(d for x, d in zip(node.operands, local) if isinstance(x, Value))
+
+
+def _times(local: object, g: object) -> object:
+    """local · g for create_graph, without nodes for products by 0, 1 and −1."""
+    if type(local) is float and local in (0.0, 1.0, -1.0):
+        return g if local == 1.0 else -g if local == -1.0 else 0.0
+    return local if type(g) is float and g == 1.0 else local * g

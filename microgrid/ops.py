@@ -29,8 +29,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from operator import mul
 
-__all__ = ["Op", "op", "find", "get", "table", "check_real", "power", "exp", "log", "sqrt", "sin",
-           "cos", "tanh", "sigmoid", "relu", "softplus"]
+__all__ = ["Op", "op", "find", "get", "table", "check_real", "dot_parts", "power", "exp", "log",
+           "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "softplus"]
 
 # exp(x) overflows a double above this; we raise instead of returning inf.
 EXP_MAX = 709.782712893384
@@ -311,18 +311,20 @@ def dot_derivative(ws: Sequence, xs: Sequence, b: object = None) -> tuple:
     return (*xs, *ws) if b is None else (*xs, *ws, 1.0)
 
 
-def _halves(xs: Sequence, bias: bool) -> tuple:
-    n = (len(xs) - bias) // 2
-    return (xs[:n], xs[n : 2 * n], xs[-1]) if bias else (xs[:n], xs[n:])
+def dot_parts(operands: Sequence, bias: bool) -> tuple:
+    """A dot node's operands (w_1…w_n, a_1…a_n[, b]) as (ws, as, b), b None without a bias:
+    the one home of that layout (the explorer reads it here)."""
+    n = (len(operands) - bias) // 2
+    return operands[:n], operands[n : 2 * n], operands[-1] if bias else None
 
 
 total = _entry("Σ", None, lambda *xs: sum(xs), lambda *xs_out: (1.0,) * (len(xs_out) - 1),
                "Σ", None, 1, torch=None)
-dot = _entry("·", None, lambda *xs: dot_forward(*_halves(xs, False)),
-             lambda *xs_out: dot_derivative(*_halves(xs_out[:-1], False)),
+dot = _entry("·", None, lambda *xs: dot_forward(*dot_parts(xs, False)),
+             lambda *xs_out: dot_derivative(*dot_parts(xs_out[:-1], False)),
              "Σ w·a", None, 1, "∂z/∂w_k = a_k, ∂z/∂a_k = w_k (docs/backprop.md §6–§7)")
-dot_bias = _entry("·+", None, lambda *xs: dot_forward(*_halves(xs, True)),
-                  lambda *xs_out: dot_derivative(*_halves(xs_out[:-1], True)),
+dot_bias = _entry("·+", None, lambda *xs: dot_forward(*dot_parts(xs, True)),
+                  lambda *xs_out: dot_derivative(*dot_parts(xs_out[:-1], True)),
                   "Σ w·a + b", None, 1,
                   "∂z/∂w_k = a_k, ∂z/∂a_k = w_k, ∂z/∂b = 1 (docs/backprop.md §6–§7)")
 

@@ -87,6 +87,11 @@ def test_a_folded_number_keeps_its_side_and_its_value(op, right, left, _):
         assert y.local_grads[0] == both.local_grads[both.parents.index(x)]
 
 
+def test_a_folded_int_comes_back_as_a_float():
+    x = Value(0.5)
+    assert [type(c) for c in ((1 - x).operands[0], (x * 3).operands[1])] == [float, float]
+
+
 def test_two_to_the_x_is_one_node_with_the_base_on_the_left():
     x = Value(1.5)
     y = 2**x
@@ -151,14 +156,14 @@ def test_setting_local_grads_by_hand_on_a_one_parent_node_is_used_by_backward():
     assert x.grad == 3.0
 
 
-def test_a_chain_node_costs_at_most_200_bytes():
-    # Value (7 slots) 88 + data 24 + grad 24 + its parents' tuple 40, and for y * c its local
-    # gradient's (c,) 48 (y + c shares one (1.0,)): 184 on average, no Const leaf per number.
-    # tracemalloc counts the same allocations every run, so this cannot flake; bench W3 reports
-    # the same figure on a bigger chain.
+def test_a_chain_node_costs_at_most_300_bytes():
+    # Value (7 plain slots) 88 + data 24 + grad 24 + its parents' tuple (y,), its local
+    # gradient's (c,) and its operands (y, c): 288, no Const leaf per number (micrograd: 1,168
+    # per step).  tracemalloc counts the same allocations every run, so this cannot flake;
+    # bench W3 reports the same figure on a bigger chain.
     from bench.w3_memory import target_chain
 
-    assert target_chain(20_000) <= 200
+    assert target_chain(20_000) <= 300
 
 
 @pytest.mark.parametrize(("name", "f", "x0"), CASES, ids=IDS)

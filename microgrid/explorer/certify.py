@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .. import ops
 from ..engine import Value, apply
 from ..idioms import no_grad
 from .steps import Recorder, delta_name, factor, is_constant, math_html, num
@@ -140,8 +141,8 @@ def _engine_row(r: Recorder, v: Value) -> dict:
         if role[0] == "b":
             formula = f"{delta} = {num(r.grad[z], 10)} (BP3)"
         else:
-            nw = (len(z.parents) - 1) // 2
-            a = z.parents[nw + z.parents.index(v)]
+            ws, a_s, _ = ops.dot_parts(z.parents, bias=True)
+            a = a_s[ws.index(v)]
             formula = (f"{r.names[a]} · {delta} = {num(a.data, 10)} × "
                        f"{factor(r.grad[z], 10)} (BP4)")
     return {"what": "engine (backward)", "formula": formula, "value": g, "text": num(g, 10)}

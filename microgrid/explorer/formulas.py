@@ -39,10 +39,10 @@ def write_op(op: str, xs: list[Term]) -> Term:
         return f"{html.escape(op)}({', '.join(t[0] for t in xs)})", 5
     if entry.formula is None:  # Σ and the dot products, term by term
         if entry.name in (ops.dot.name, WEIGHTED_SUM):  # operands (w…, a…[, b])
-            n = len(xs) // 2
-            terms = [f"{wrap(w, 2)}·{wrap(a, 2.5)}" for w, a in zip(xs[:n], xs[n : 2 * n])]
-            if entry.name == WEIGHTED_SUM:
-                terms.append(wrap(xs[-1], 2))
+            ws, a_s, b = ops.dot_parts(xs, entry.name == WEIGHTED_SUM)
+            terms = [f"{wrap(w, 2)}·{wrap(a, 2.5)}" for w, a in zip(ws, a_s)]
+            if b is not None:
+                terms.append(wrap(b, 2))
         else:
             terms = [wrap(t, 1 if i == 0 else 2) for i, t in enumerate(xs)]
         return " + ".join(terms), entry.precedence

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine import Value, topological
+from ..idioms import fresh_grads
 from .certify import certificates, layers
 from .steps import Recorder, drawn_values, final_steps, math_html, plain, unnamed_labels
 from .svg import annotate_svg, network_svg, plain_label, stagger
@@ -127,20 +128,19 @@ def explore(
     nodes = topological(root)
     drawable = drawn_values(nodes, root)
     drawn()  # a graph too big is refused before any work is done on it
-    saved = {v: (v.grad, v.label) for v in nodes}
+    saved = {v: v.label for v in nodes}
     try:
         for v, name in unnamed_labels(nodes, root).items():
             v.label = name  # drawn with the name its steps use
-        for v in nodes:  # one pass from zero: leaves would otherwise add to earlier passes
-            v.grad = 0.0
-        root.backward()
-        svg_text = drawn().pipe(format="svg")  # drawn now, to print this pass's grads
-        grads = {v: v.grad for v in nodes}
+        with fresh_grads(nodes):  # one pass from zero, every .grad as it was afterwards
+            root.backward()
+            svg_text = drawn().pipe(format="svg")  # drawn now, to print this pass's grads
+            grads = {v: v.grad for v in nodes}
         recorder = Recorder(root, nodes, grads, precision)
         return _build(recorder, svg_text, mlp, x, y, cost)
     finally:
-        for v, (g, name) in saved.items():
-            v.grad, v.label = g, name
+        for v, name in saved.items():
+            v.label = name
 
 
 def _build(r: Recorder, svg_text: Any, mlp: Any, x: Any, y: Any, cost: str) -> Explorer:

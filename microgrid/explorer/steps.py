@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import re
 
+from .. import ops
 from ..engine import Const, Value
 from ..notation import index, parse_label, sup
 from .formulas import WEIGHTED_SUM, Term, slope_note, wrap, write_op
@@ -300,9 +301,10 @@ class Recorder:
         if role[0] != "z":
             return "", ""
         delta = delta_name(role[1], role[2])
-        nw = (len(v.parents) - 1) // 2
+        ws, a_s, _ = ops.dot_parts(v.parents, bias=True)
+        nw = len(ws)
         if prole[0] == "w" and k < nw:
-            a = v.parents[nw + k]
+            a = a_s[k]
             return (
                 f"∂C/∂{n[p]} = {n[a]} · {delta} = {num(a.data)} × {self.factor(g[v])}"
                 f" = <b>{num(local * g[v])}</b>",
@@ -316,7 +318,7 @@ class Recorder:
                 "(docs/backprop.md §7)",
             )
         if prole[0] == "a" and nw <= k < 2 * nw:
-            w = v.parents[k - nw]
+            w = ws[k - nw]
             where = (
                 "the input's gradient (BP2 stops at layer 2)" if not p.parents else
                 f"one term of Σ<sub><i>k</i></sub> in BP2 for δ<sup>{prole[1]}</sup>"

@@ -14,6 +14,7 @@ order.
 
 from __future__ import annotations
 
+from .. import ops
 from ..engine import Value
 from .formulas import slope_note
 from .steps import Recorder, delta_name, math_html
@@ -56,8 +57,8 @@ class Network:
 
     def weights(self, z: Value) -> tuple[list[Value], list[Value], Value]:
         """z = Σ_k w_k a_k + b: its parents (w…, a…, b)."""
-        n = (len(z.parents) - 1) // 2
-        return list(z.parents[:n]), list(z.parents[n : 2 * n]), z.parents[-1]
+        ws, xs, b = ops.dot_parts(z.parents, bias=True)
+        return list(ws), list(xs), b
 
     def _inputs_and_wiring(self, r: Recorder) -> bool:
         """Is every value of the network used only as BP1–BP4 assume?"""
