@@ -22,14 +22,13 @@ import time
 from . import compile_time, no_grad_eval, w1_step, w2_chain, w3_memory, w4_wide
 from .timing import machine, median_ratio, medians, steps_in_rounds, without_gc
 
-# The interpreter's floors (issue 20: the engine went back to being the thing people read, and
-# speed lives in compile): ≥ 35× micrograd, ≤ 3.5× the floor, in the process with all peers;
-# the lean process is held to the same numbers.
-TARGET_W1_VS_MICROGRAD = 35.0
-TARGET_W1_VS_FLOOR = 3.5  # torch imported (its objects make the garbage collector slower)
-TARGET_W1_VS_FLOOR_LEAN = 3.5  # a process without torch
+# The interpreter's floors (issue 27: engine.py is the chain rule a learner reads, a node plain
+# slots, and speed lives in compile): ≥ 20× micrograd on the W1 step, in the process with all
+# peers and in the lean one, and ≤ 300 bytes a node on W3's chain.  Its time against the
+# hand-written floor is reported, with no target.
+TARGET_W1_VS_MICROGRAD = 20.0
 TARGET_W2_SECONDS = 3.0
-TARGET_W3_BYTES = 200.0
+TARGET_W3_BYTES = 300.0
 # microgrid.compile's replay (issue 20): ≥ 300× micrograd, ≤ 0.4× the floor, compile ≤ 0.5 s
 TARGET_COMPILED_VS_MICROGRAD = 300.0
 TARGET_COMPILED_VS_FLOOR = 0.4
@@ -108,8 +107,7 @@ def run_w1(rounds: int, call_seconds: float) -> tuple[str, list[str], dict]:
         )
     f = ratio("microgrid", "hand-written floor")
     verdict.append(
-        f"W1 microgrid vs hand-written floor: {f:.2f}× the floor's time "
-        f"(target ≤ {TARGET_W1_VS_FLOOR:g}×) {mark(f <= TARGET_W1_VS_FLOOR)}"
+        f"W1 microgrid vs hand-written floor: {f:.2f}× the floor's time (no target)"
     )
     if before in med:
         verdict.append(before_after(ratio, before, "hand-written floor", "", "micrograd" in med))
@@ -146,7 +144,7 @@ def run_w1(rounds: int, call_seconds: float) -> tuple[str, list[str], dict]:
             )
         verdict.append(
             f"W1 microgrid vs hand-written floor, lean process: {r:.2f}× the floor's time "
-            f"(target ≤ {TARGET_W1_VS_FLOOR_LEAN:g}×) {mark(r <= TARGET_W1_VS_FLOOR_LEAN)}"
+            "(no target)"
         )
         if "microgrid before" in s:
             verdict.append(before_after(lambda a, b: median_ratio(lean_runs[a], lean_runs[b]),
