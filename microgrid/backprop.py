@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 # the only import from the package: names and labels, no engine (this is the independent oracle)
-from .notation import ACTIVATIONS, check_activation, label
+from .notation import ACTIVATIONS, COSTS, check_activation, label
 
 __all__ = [
     "ACTIVATIONS", "COSTS", "BackpropResult", "BatchGradients",
@@ -36,8 +36,6 @@ __all__ = [
     "cost_value", "cost_gradient", "output_error", "hidden_error",
     "bias_gradient", "weight_gradient", "backprop", "backprop_batch", "explain",
 ]
-
-COSTS = ("quadratic", "cross_entropy")
 
 Vector = list[float]
 Matrix = list[list[float]]
@@ -354,7 +352,9 @@ def _check_position(n: object, name: str, lo: int, hi: int, what: str) -> None:
 
 
 def _real(v: object, where: str) -> float:
-    if not isinstance(v, numbers.Real):
+    """The engine's rule (`ops.check_real`), restated so the oracle imports no engine: a
+    finite real, not a bool."""
+    if isinstance(v, bool) or not isinstance(v, numbers.Real):
         raise TypeError(f"{where}: expected a real number, got {type(v).__name__} {v!r}")
     f = float(v)
     if not math.isfinite(f):

@@ -187,21 +187,27 @@ def apply(op: ops.Op | str, operands: Sequence[Operand]) -> Value:
 def _record(op: ops.Op, operands: tuple) -> Value:
     """The one recording path: the node of ``op`` on ``operands``.  Its data is the entry's
     forward pass on the operands' numbers, its local gradients the entry's rule on the same
-    numbers, one per operand, of which a folded number's is dropped (it has no ``grad``; the
-    number stays in ``operands``, as a float)."""
-    xs = [x.data if isinstance(x, Value) else check_real(x, "operand") for x in operands]
+    numbers, one per operand.  A plain number is folded in: it stays in ``operands`` (as a
+    float) and its local gradient is dropped (it has no ``grad``); among the operands of Σ
+    and dot it becomes a `Const` leaf instead, so that dot's layout (w…, a…[, b]) holds."""
+    parents = tuple([x for x in operands if isinstance(x, Value)])
+    if len(parents) == len(operands):  # only Values, the common case: one tuple serves as both
+        parents = operands
+    elif op.arity is None:  # Σ, dot
+        parents = operands = tuple([x if isinstance(x, Value) else Const(x) for x in operands])
+    if parents is operands:
+        xs = [x.data for x in operands]
+    else:
+        xs = [x.data if isinstance(x, Value) else check_real(x, "operand") for x in operands]
+        operands = tuple([x if isinstance(x, Value) else f for x, f in zip(operands, xs)])
     out = op.forward(*xs)
     if not grad_enabled.get():
         return leaf(out)
     local = op.derivative(*xs, out)
     if type(local) is not tuple:
         local = (local,)
-    parents = tuple([x for x in operands if isinstance(x, Value)])
-    if len(parents) == len(operands):
-        parents = operands  # nothing folded: one tuple serves as both
-    else:
+    if parents is not operands:
         local = tuple([d for x, d in zip(operands, local) if isinstance(x, Value)])
-        operands = tuple([x if isinstance(x, Value) else f for x, f in zip(operands, xs)])
     return Value(out, "", op.name, parents, local, operands)
 
 
@@ -271,14 +277,10 @@ def check_root(root: object, where: str) -> None:
 
 
 # ---------------------------------------------------------------------- n-ary nodes
-def _as_value(x: Operand) -> Value:
-    return x if isinstance(x, Value) else Const(x)
-
-
 def sum(values: Iterable[Operand]) -> Value:  # noqa: A001 - microgrid.sum mirrors builtins.sum
     """Σ values as one node (∂/∂each = 1), instead of a chain of n−1 additions.  A number
     among them is a `Const` leaf."""
-    operands = tuple(map(_as_value, values))
+    operands = tuple(values)
     if not operands:
         raise ValueError("microgrid.sum(): got no values")
     return _record(ops.total, operands)
@@ -289,11 +291,9 @@ def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = Non
     operands (w_1…w_n, x_1…x_n[, b]) (`ops.dot_parts` splits them) and local gradients
     ∂z/∂w_k = x_k (the "forward pass" half, docs/backprop.md §4), ∂z/∂x_k = w_k[, ∂z/∂b = 1].
     A number among them is a `Const` leaf."""
-    ws, xs = tuple(map(_as_value, ws)), tuple(map(_as_value, xs))
+    ws, xs = tuple(ws), tuple(xs)
     if len(ws) != len(xs):
         raise ValueError(f"dot(): {len(ws)} weights but {len(xs)} inputs; they must match")
     if not ws:
         raise ValueError("dot(): got no weights and no inputs")
-    if bias is None:
-        return _record(ops.dot, ws + xs)
-    return _record(ops.dot_bias, (*ws, *xs, _as_value(bias)))
+    return _record(ops.dot, ws + xs) if bias is None else _record(ops.dot_bias, (*ws, *xs, bias))

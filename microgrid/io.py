@@ -42,7 +42,7 @@ from typing import Any
 
 from .notation import ACTIVATIONS
 
-__all__ = ["FORMAT", "VERSION", "MAX_BYTES", "write_model", "read_model", "save_mlp"]
+__all__ = ["FORMAT", "VERSION", "MAX_BYTES", "MODEL_KEYS", "write_model", "read_model"]
 
 FORMAT = "microgrid.mlp"
 VERSION = 1
@@ -51,7 +51,8 @@ MAX_BYTES = 100 * 1024 * 1024
 
 PathLike = str | os.PathLike
 
-#: the keys of a model dict, in the order of MLP(nin, nouts, activation, output_activation)
+#: the keys of a model dict, in the order of MLP(nin, nouts, activation, output_activation):
+#: the one statement of them (``MLP.to_dict`` and the reader build the dict with these)
 MODEL_KEYS = ("nin", "nouts", "activation", "output_activation", "weights", "biases")
 
 
@@ -83,14 +84,6 @@ def write_model(
     except TypeError as e:
         raise TypeError(f"save: metadata is not JSON-serialisable: {e}") from None
     _atomic_write(os.fspath(path), (text + "\n").encode("utf-8"))
-
-
-def save_mlp(mlp: Any, path: PathLike, *, metadata: dict[str, Any] | None = None) -> None:
-    """The same as ``mlp.save(path, metadata=metadata)``."""
-    to_dict = getattr(mlp, "to_dict", None)
-    if not callable(to_dict) or isinstance(mlp, type):
-        raise TypeError(f"save_mlp: expected an MLP, got {type(mlp).__name__}")
-    write_model(path, to_dict(), metadata)
 
 
 def _atomic_write(path: str, data: bytes) -> None:
@@ -226,8 +219,7 @@ def _from_document(doc: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     if not isinstance(metadata, dict):
         raise ValueError(f"metadata must be a JSON object, got {_kind(metadata)}")
 
-    model = {"nin": nin, "nouts": nouts, "activation": activation,
-             "output_activation": output_activation, "weights": W, "biases": B}
+    model = dict(zip(MODEL_KEYS, (nin, nouts, activation, output_activation, W, B), strict=True))
     return model, metadata
 
 

@@ -19,19 +19,11 @@ import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from . import io
-from .engine import Value, check_real, dot
+from . import io, ops
+from .engine import Value, apply, check_real, dot
 from .notation import ACTIVATIONS, check_activation, label
 
 __all__ = ["ACTIVATIONS", "Module", "Neuron", "Layer", "MLP", "Trace"]
-
-#: activation name → the Value method that applies it (the names are notation.ACTIVATIONS)
-_APPLY = {
-    "sigmoid": Value.sigmoid,
-    "tanh": Value.tanh,
-    "relu": Value.relu,
-    "linear": Value.identity,
-}
 
 Number = int | float
 Input = Sequence[Number | Value]
@@ -92,7 +84,7 @@ class Neuron(Module):
     ) -> None:
         nin = _size(nin, "Neuron: nin")
         self.activation = check_activation(activation)
-        self._act = _APPLY[activation]
+        self._op = ops.ACTIVATIONS[activation]  # σ's entry of the op table (None: linear)
         rng = _make_rng(seed, rng)
         scale = 1.0 / math.sqrt(nin)
         self.w = [
@@ -113,9 +105,10 @@ class Neuron(Module):
             raise ValueError(f"Neuron expects {len(self.w)} inputs, got {len(xs)}")
         z = dot(self.w, xs, self.b)
         z.label = self.z_label
-        a = self._act(z)
-        if a is not z:  # "linear": a^l_j is z^l_j itself
-            a.label = self.a_label
+        if self._op is None:  # "linear": a^l_j is z^l_j itself
+            return z, z
+        a = apply(self._op, (z,))
+        a.label = self.a_label
         return z, a
 
     def parameters(self) -> list[Value]:
@@ -298,15 +291,12 @@ class MLP(Module):
 
     # ------------------------------------------------------------ model files (JSON)
     def to_dict(self) -> dict[str, object]:
-        """The whole network as plain data: what a model file holds (see `microgrid.io`)."""
-        return {
-            "nin": self.nin,
-            "nouts": list(self.nouts),
-            "activation": self.activation,
-            "output_activation": self.output_activation,
-            "weights": self.weights(),
-            "biases": self.biases(),
-        }
+        """The whole network as plain data: what a model file holds, under the keys
+        `microgrid.io.MODEL_KEYS` names ("nin", "nouts", "activation", "output_activation",
+        "weights", "biases": the file format's, stated there once)."""
+        return dict(zip(io.MODEL_KEYS, (self.nin, list(self.nouts), self.activation,
+                                        self.output_activation, self.weights(), self.biases()),
+                        strict=True))
 
     @classmethod
     def from_dict(cls, model: dict[str, object]) -> MLP:

@@ -13,10 +13,15 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["ACTIVATIONS", "check_activation", "sup", "index", "label", "parse_label"]
+__all__ = ["ACTIVATIONS", "COSTS", "check_activation", "sup", "index", "label", "parse_label",
+           "TEX_SCRIPT"]
 
-#: the activations σ a layer can use, by name
+#: the activations σ a layer can use, by name (`microgrid.ops.ACTIVATIONS` gives each its op)
 ACTIVATIONS = ("sigmoid", "tanh", "relu", "linear")
+
+#: the costs C of the closed form (docs/backprop.md §3, §9), by name: what `backprop`, `explore`
+#: and ``microgrid explore --cost`` accept
+COSTS = ("quadratic", "cross_entropy")
 
 
 def check_activation(name: object, what: str = "activation") -> str:
@@ -45,6 +50,11 @@ def label(symbol: str, layer: int, *indices: int) -> str:
     """``label("w", 2, 1, 3)`` → ``"w^2_{13}"``; ``label("z", 3, 1)`` → ``"z^3_1"``."""
     return f"{symbol}^{sup(layer)}_{index(*indices)}"
 
+
+#: one script of a label: ``^`` or ``_`` and what it raises or lowers, ``{…}`` or one character
+#: (group 1 the mark, group 2 a braced text, group 3 a single one): drawings and the explorer
+#: typeset labels with it
+TEX_SCRIPT = re.compile(r"([\^_])(?:\{([^{}]*)\}|(.))", re.S)
 
 # symbol ^ (digit | {digits}) _ (digit | {digits} | {digits,digits,...})
 _LABEL = re.compile(r"^([A-Za-zδ])\^(?:(\d)|\{(\d+)\})_(?:(\d)|\{(\d+(?:,\d+)*)\})$")

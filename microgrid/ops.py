@@ -92,10 +92,13 @@ class Op:
 
 
 def check_real(x: object, where: str) -> float:
-    """Convert a user-supplied number to float, or raise a TypeError/ValueError naming it."""
+    """Convert a user-supplied number to float, or raise a TypeError/ValueError naming it.
+
+    microgrid's one rule for a number: a finite real (int, float, Fraction, numpy scalars), not
+    a bool (True is no number a learner means); the closed form, `optim` and `io` say the same."""
     if type(x) is float and math.isfinite(x):  # the common case, without the ABC check
         return x
-    if isinstance(x, numbers.Real):  # int, float, bool, Fraction, numpy scalars
+    if isinstance(x, numbers.Real) and not isinstance(x, bool):
         try:
             f = float(x)
         except OverflowError:
@@ -292,6 +295,11 @@ abs_ = _entry("abs", 1, abs, lambda x, out: (x > 0.0) * 1.0 - (x < 0.0) * 1.0, "
 softplus = _entry("softplus", 1, _softplus, lambda x, out: sigmoid(x), "softplus",
                   "softplus({0})", torch="nn.functional.softplus",
                   note="softplus′(x) = σ(x)")
+
+#: each activation a layer can use, by its name (`notation.ACTIVATIONS`), → its entry; "linear"
+#: (a = z) has none.  `microgrid.nn` and the torch bridge read this; backprop has its own σ.
+ACTIVATIONS: dict[str, Op | None] = {"sigmoid": sigmoid, "tanh": tanh, "relu": relu,
+                                     "linear": None}
 
 
 # ------------------------------------------------------------------ n-ary

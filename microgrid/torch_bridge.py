@@ -25,13 +25,15 @@ except ImportError as e:  # pragma: no cover - exercised only without torch inst
         " (or pip install torch)"
     ) from e
 
+from . import ops
 from .nn import MLP
 
 __all__ = ["to_torch", "from_torch"]
 
-#: each name of notation.ACTIVATIONS as a torch module ("linear" is Identity: to_torch adds nothing)
-_MODULES = {"sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "relu": nn.ReLU, "linear": nn.Identity}
-_NAMES = {module: name for name, module in _MODULES.items()}
+#: each activation's op (ops.ACTIVATIONS) as a torch module ("linear", no op, is Identity:
+#: to_torch adds nothing)
+_MODULES = {ops.sigmoid: nn.Sigmoid, ops.tanh: nn.Tanh, ops.relu: nn.ReLU, None: nn.Identity}
+_NAMES = {_MODULES[op]: name for name, op in ops.ACTIVATIONS.items()}
 
 
 def to_torch(mlp: MLP, dtype: torch.dtype = torch.float64) -> nn.Sequential:
@@ -47,7 +49,7 @@ def to_torch(mlp: MLP, dtype: torch.dtype = torch.float64) -> nn.Sequential:
             linear.bias.copy_(torch.tensor(B, dtype=dtype))
         modules.append(linear)
         if layer.activation != "linear":
-            modules.append(_MODULES[layer.activation]())
+            modules.append(_MODULES[ops.ACTIVATIONS[layer.activation]]())
     return nn.Sequential(*modules)
 
 

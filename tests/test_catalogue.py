@@ -58,9 +58,48 @@ def test_value_of_a_numpy_array_is_a_type_error_naming_ndarray():
         Value(np.array([1.0, 2.0]))
 
 
-def test_value_of_numpy_scalars_and_bools_is_stored_as_float():
-    assert [Value(v).data for v in (np.float32(0.5), np.int64(3), True)] == [0.5, 3.0, 1.0]
-    assert all(type(Value(v).data) is float for v in (np.float32(0.5), np.int64(3), True))
+def test_value_of_numpy_scalars_is_stored_as_float():
+    assert [Value(v).data for v in (np.float32(0.5), np.int64(3))] == [0.5, 3.0]
+    assert all(type(Value(v).data) is float for v in (np.float32(0.5), np.int64(3)))
+
+
+# The one rule for a number (ops.check_real): a finite real, never a bool.  Each entrance that
+# takes a number says so in its own words; the closed form restates the rule (it imports no
+# engine), optim and io check it themselves.
+BOOL_ENTRANCES = {
+    "Value()": (lambda: Value(True), TypeError, "got bool True"),
+    "operand": (lambda: Value(1.0) + True, TypeError, "got bool True"),
+    "op on numbers": (lambda: microgrid.exp(False), TypeError, "got bool False"),
+    "backward(grad)": (lambda: Value(1.0).backward(True), TypeError, "got bool True"),
+    "dot": (lambda: microgrid.dot([Value(1.0)], [True]), TypeError, "got bool True"),
+    "load_weights": (lambda: MLP(1, [1], seed=0).load_weights([[[True]]], [[0.0]]),
+                     TypeError, "got bool True"),
+    "losses target": (lambda: losses.quadratic([Value(1.0)], [True]), TypeError, "got bool"),
+    "backprop x": (lambda: backprop.backprop([[[1.0]]], [[0.0]], x=[True], y=[1.0]), TypeError,
+                   "got bool True"),
+    "backprop W": (lambda: backprop.backprop([[[False]]], [[0.0]], x=[1.0], y=[1.0]), TypeError,
+                   "got bool False"),
+    "optim lr": (lambda: optim.SGD([Value(1.0)], lr=True), TypeError, "got bool True"),
+    "optim momentum": (lambda: optim.SGD([Value(1.0)], lr=0.1, momentum=False), TypeError,
+                       "got bool False"),
+}
+
+
+@pytest.mark.parametrize("entrance", BOOL_ENTRANCES.values(), ids=BOOL_ENTRANCES.keys())
+def test_a_bool_is_not_a_number_at_any_entrance(entrance):
+    call, error, message = entrance
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_a_bool_is_not_a_number_in_a_model_file(tmp_path):
+    path = tmp_path / "model.json"
+    MLP(1, [1], seed=0).save(path)
+    doc = json.loads(path.read_text())
+    doc["weights"][0][0][0] = True
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ValueError, match="must be a number, got a boolean"):
+        MLP.load(path)
 
 
 @pytest.mark.parametrize("bad", NON_FINITE.values(), ids=NON_FINITE.keys())
@@ -830,7 +869,7 @@ def test_saving_unserialisable_metadata_is_a_type_error_and_keeps_the_old_file(m
     path, old = model_file
     before = path.read_bytes()
     with pytest.raises(TypeError, match="metadata is not JSON-serialisable"):
-        microgrid.io.save_mlp(old, str(path), metadata={"when": object()})
+        old.save(str(path), metadata={"when": object()})
     assert path.read_bytes() == before
     assert _files(path.parent) == ["model.json"]
 

@@ -15,7 +15,7 @@ import pytest
 
 import microgrid.io as mio
 from microgrid import MLP
-from microgrid.io import read_model, save_mlp
+from microgrid.io import read_model
 
 
 def load_mlp(path):
@@ -43,7 +43,7 @@ def leftovers(directory):
 # ------------------------------------------------------------------------- round trip
 def test_save_then_load_gives_identical_predictions(tmp_path):
     mlp = make_mlp()
-    save_mlp(mlp, tmp_path / "m.json")
+    mlp.save(tmp_path / "m.json")
     assert predictions(load_mlp(tmp_path / "m.json")) == predictions(mlp)
 
 
@@ -58,7 +58,7 @@ def test_save_then_load_keeps_architecture_and_every_weight_bit_for_bit(tmp_path
 
 
 def test_the_file_is_json_with_format_version_and_architecture(tmp_path):
-    save_mlp(make_mlp(), tmp_path / "m.json")
+    make_mlp().save(tmp_path / "m.json")
     doc = json.loads((tmp_path / "m.json").read_text())
     assert doc["format"] == "microgrid.mlp" and doc["version"] == 1
     assert doc["architecture"] == {
@@ -69,7 +69,7 @@ def test_the_file_is_json_with_format_version_and_architecture(tmp_path):
 
 def test_metadata_round_trips(tmp_path):
     meta = {"loss": "hinge", "dataset": "moons", "accuracy": 0.99}
-    save_mlp(make_mlp(), tmp_path / "m.json", metadata=meta)
+    make_mlp().save(tmp_path / "m.json", metadata=meta)
     assert load_metadata(tmp_path / "m.json") == meta
 
 
@@ -114,16 +114,16 @@ def test_io_imports_nothing_that_imports_it_back():
 
 
 def test_a_model_without_metadata_loads_with_empty_metadata(tmp_path):
-    save_mlp(make_mlp(), tmp_path / "m.json")
+    make_mlp().save(tmp_path / "m.json")
     assert load_metadata(str(tmp_path / "m.json")) == {}
 
 
 def test_a_new_file_is_readable_by_others_and_an_existing_file_keeps_its_mode(tmp_path):
     path = tmp_path / "m.json"
-    save_mlp(make_mlp(), path)
+    make_mlp().save(path)
     assert os.stat(path).st_mode & 0o777 == 0o644
     os.chmod(path, 0o600)
-    save_mlp(make_mlp(), path)
+    make_mlp().save(path)
     assert os.stat(path).st_mode & 0o777 == 0o600
 
 
@@ -132,7 +132,7 @@ def test_a_new_file_is_readable_by_others_and_an_existing_file_keeps_its_mode(tm
 def good_file(tmp_path):
     """A model file already on disk, and its exact bytes."""
     path = tmp_path / "model.json"
-    save_mlp(make_mlp(seed=1), path)
+    make_mlp(seed=1).save(path)
     return path, path.read_bytes()
 
 
@@ -144,7 +144,7 @@ def test_failing_serialisation_leaves_the_old_file_intact(good_file, monkeypatch
 
     monkeypatch.setattr(mio.json, "dumps", broken_dumps)
     with pytest.raises(RuntimeError):
-        save_mlp(make_mlp(seed=2), path)
+        make_mlp(seed=2).save(path)
     assert path.read_bytes() == before
     assert leftovers(path.parent) == []
 
@@ -159,7 +159,7 @@ def test_a_write_failing_half_way_leaves_the_old_file_intact(good_file, monkeypa
 
     monkeypatch.setattr(mio.os, "write", half_then_disk_full)
     with pytest.raises(OSError, match="No space"):
-        save_mlp(make_mlp(seed=2), path)
+        make_mlp(seed=2).save(path)
     monkeypatch.undo()
     assert path.read_bytes() == before
     assert leftovers(path.parent) == []
@@ -175,7 +175,7 @@ def test_a_failure_before_the_rename_leaves_the_old_file_intact(good_file, monke
 
     monkeypatch.setattr(mio.os, step, fail)
     with pytest.raises(OSError, match=f"{step} failed"):
-        save_mlp(make_mlp(seed=2), path)
+        make_mlp(seed=2).save(path)
     monkeypatch.undo()
     assert path.read_bytes() == before
     assert leftovers(path.parent) == []
@@ -205,7 +205,7 @@ def test_the_temporary_file_sits_in_the_targets_directory(tmp_path, monkeypatch,
         real_replace(src, dst)
 
     monkeypatch.setattr(mio.os, "replace", replace)
-    save_mlp(make_mlp(seed=2), path)
+    make_mlp(seed=2).save(path)
     monkeypatch.undo()
     [(src, dst)] = renames
     assert os.path.dirname(src) == os.path.dirname(dst) == str(target_dir)
@@ -226,7 +226,7 @@ def die(fd, data):
     real_write(fd, bytes(data[: len(data) // 2]))
     os._exit(9)
 mio.os.write = die
-mio.save_mlp(MLP(3, [4, 2], seed=2), {str(path)!r})
+MLP(3, [4, 2], seed=2).save({str(path)!r})
 """
     result = subprocess.run([sys.executable, "-c", child], capture_output=True, timeout=60)
     assert result.returncode == 9
@@ -238,18 +238,18 @@ def test_saving_a_model_with_a_nan_weight_raises_and_writes_nothing(good_file):
     mlp = make_mlp()
     mlp.layers[0].neurons[0].w[0].data = math.nan
     with pytest.raises(ValueError, match="cannot be saved"):
-        save_mlp(mlp, path)
+        mlp.save(path)
     assert path.read_bytes() == before
 
 
 def test_metadata_that_is_not_json_is_a_type_error(tmp_path):
     with pytest.raises(TypeError, match="metadata"):
-        save_mlp(make_mlp(), tmp_path / "m.json", metadata={"f": object()})
+        make_mlp().save(tmp_path / "m.json", metadata={"f": object()})
 
 
-def test_saving_something_else_than_an_mlp_is_a_type_error(tmp_path):
-    with pytest.raises(TypeError, match="expected an MLP"):
-        save_mlp({"weights": []}, tmp_path / "m.json")
+def test_writing_something_else_than_a_model_dict_is_a_type_error(tmp_path):
+    with pytest.raises(TypeError, match="expected a model dict"):
+        mio.write_model(tmp_path / "m.json", {"weights": []})
 
 
 # ------------------------------------------------------------------------- bad files

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 import microgrid
 import microgrid.backprop as backprop
 import microgrid.nn as nn
+import microgrid.ops as ops
 import microgrid.torch_bridge as mg_torch
 from microgrid.notation import ACTIVATIONS, check_activation, index, label, parse_label, sup
 
@@ -69,10 +70,12 @@ def test_check_activation_lists_the_valid_names(bad):
 
 
 def test_every_module_implements_exactly_the_listed_activations():
-    # the names are listed once; each module maps every one of them to its own formula
-    assert set(nn._APPLY) == set(ACTIVATIONS)
-    assert set(mg_torch._MODULES) == set(ACTIVATIONS)
+    # the names are listed once; the op table maps each to its op (nn and the torch bridge
+    # read that map), and backprop keeps its own formula for each, as the independent oracle
+    assert tuple(ops.ACTIVATIONS) == ACTIVATIONS
+    assert set(mg_torch._NAMES.values()) == set(ACTIVATIONS)
     assert nn.ACTIVATIONS is ACTIVATIONS and backprop.ACTIVATIONS is ACTIVATIONS
+    assert backprop.COSTS is microgrid.notation.COSTS  # the cost names, listed once too
     for name in ACTIVATIONS:  # backprop's σ and σ' have a formula for each name
         backprop.sigma(0.5, name)
         backprop.sigma_prime(0.5, name)

@@ -23,6 +23,7 @@ from collections.abc import Sequence
 from .. import __version__
 from ..engine import Value
 from ..nn import MLP
+from ..notation import COSTS
 from . import training as cli_train
 from .args import ArgumentError, CommandError, check_writable, finite_float, load_model
 from .args import file_name as _file_name  # the name the explore subparser uses
@@ -277,7 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
                          help="the input numbers, one per input of the model")
     explore.add_argument("--y", nargs="+", default=None, metavar="Y",
                          help="the target, one number per output of the model")
-    explore.add_argument("--cost", choices=["quadratic", "cross_entropy"], default="quadratic",
+    explore.add_argument("--cost", choices=COSTS, default="quadratic",
                          help="the cost C of the example (docs/backprop.md §3, §9; "
                               "default: %(default)s)")
     explore.add_argument("--out", type=_file_name, default="microgrid-explorer.html",
@@ -300,11 +301,7 @@ def _numbers_as_positionals(argv: Sequence[str]) -> list[str]:
     if argv[:1] != ["predict"] or "--" in argv:
         return argv
     for i, a in enumerate(argv[1:], 1):
-        if a.startswith("-") and a not in ("-h", "--help"):
-            try:
-                float(a)
-            except ValueError:
-                continue
+        if a.startswith("-") and a not in ("-h", "--help") and _is_number(a):
             return [*argv[:i], "--", *argv[i:]]
     return argv
 

@@ -26,15 +26,14 @@ import graphviz
 
 from .. import ops
 from ..engine import Const, Value, topological
+from ..notation import TEX_SCRIPT, parse_label
 from ..notation import label as notation_label
-from ..notation import parse_label
 from .svg import INSTALL_HINT, Drawing, GraphvizNotInstalled, dot_required, fix_svg
 
 __all__ = ["draw_dot", "render", "math_label", "Drawing", "GraphvizNotInstalled", "INSTALL_HINT"]
 
 # ---------------------------------------------------------------------------- notation
 # ^x / _x, or ^{...} / _{...}: the TeX subset the labels use (w^2_{13}, z^{10}_{12,3}).
-_SCRIPT = re.compile(r"([\^_])(?:\{([^{}]*)\}|(.))", re.S)
 _WORDS = re.compile(r"[A-Za-z]+|[^A-Za-z]+")
 
 
@@ -52,7 +51,7 @@ def math_label(text: str, script_size: int = 10) -> str:
     Graphviz HTML-like label fragment.  Everything from the user is escaped, so no label can
     break the DOT or the HTML."""
     out, pos = [], 0
-    for m in _SCRIPT.finditer(text):
+    for m in TEX_SCRIPT.finditer(text):
         out.append(_plain(text[pos : m.start()]))
         tag = "SUP" if m.group(1) == "^" else "SUB"
         body = m.group(2) if m.group(2) is not None else m.group(3)

@@ -13,6 +13,7 @@ from typing import Any
 from .. import ops
 from ..engine import Value, apply
 from ..idioms import no_grad
+from ..notation import label
 from .steps import Recorder, delta_name, factor, is_constant, math_html, num
 
 EPS = 1e-6  # the step of the central finite differences
@@ -164,13 +165,12 @@ def _closed_form(r: Recorder, mlp: Any, x: Any, y: Any, cost: str) -> dict:
     for i, layer in enumerate(mlp.layers):
         l = i + 2
         for j, neuron in enumerate(layer.neurons):
-            delta = math_html(f"δ^{l}_{j + 1}") if j < 9 else math_html(f"δ^{l}_{{{j + 1}}}")
+            delta = math_html(label("δ", l, j + 1))
             rows[id(neuron.b)] = {
                 "what": "closed form (BP3)", "formula": f"{delta} = {num(res.delta[i][j], 10)}",
                 "value": res.grad_b[i][j], "text": num(res.grad_b[i][j], 10)}
             for k, w in enumerate(neuron.w):
-                a = math_html(f"a^{l - 1}_{k + 1}") if k < 9 else math_html(
-                    f"a^{l - 1}_{{{k + 1}}}")
+                a = math_html(label("a", l - 1, k + 1))
                 rows[id(w)] = {
                     "what": "closed form (BP4)",
                     "formula": f"{a} · {delta} = {num(res.a[i][k], 10)} × "

@@ -32,6 +32,7 @@ from typing import Any
 
 from ..engine import Value, topological
 from ..idioms import fresh_grads
+from ..notation import COSTS
 from .certify import certificates, layers
 from .steps import Recorder, drawn_values, final_steps, math_html, plain, unnamed_labels
 from .svg import annotate_svg, network_svg, plain_label, stagger
@@ -112,8 +113,8 @@ def explore(
     given = [mlp is not None, x is not None, y is not None]
     if any(given) and not all(given):
         raise ValueError("explore: pass mlp=, x= and y= together (the closed form needs all three)")
-    if cost not in ("quadratic", "cross_entropy"):
-        raise ValueError(f"explore: cost must be 'quadratic' or 'cross_entropy', got {cost!r}")
+    if cost not in COSTS:
+        raise ValueError(f"explore: cost must be {' or '.join(map(repr, COSTS))}, got {cost!r}")
 
     def drawn() -> Any:  # draw_dot's checks (max_nodes, precision) in explore's words
         try:

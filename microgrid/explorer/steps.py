@@ -16,10 +16,9 @@ import re
 
 from .. import ops
 from ..engine import Const, Value
-from ..notation import index, parse_label, sup
+from ..notation import TEX_SCRIPT, index, parse_label, sup
 from .formulas import WEIGHTED_SUM, Term, slope_note, wrap, write_op
 
-_SCRIPT = re.compile(r"([\^_])(?:\{([^{}]*)\}|(.))", re.S)
 _WORDS = re.compile(r"[^\W\d_]+|[\W\d_]+")
 
 
@@ -46,7 +45,7 @@ def math_html(text: str) -> str:
         scripts.clear()
 
     pos = 0
-    for m in _SCRIPT.finditer(text):
+    for m in TEX_SCRIPT.finditer(text):
         if m.start() > pos:
             flush()
             out.append(_italic(text[pos : m.start()]))
