@@ -12,8 +12,11 @@ The derivation is docs/backprop.md; its notation (§1: the input is layer 1, the
     ∂C/∂w^l_jk = a^{l-1}_k δ^l_j                              (BP4, §7)
 
 Shapes are those of ``mlp.weights()``/``mlp.biases()``: ``W[i][j][k]`` is w^l_jk and ``B[i][j]``
-is b^l_j of layer l = i + 2 (row j = neuron j of that layer, column k = its input k).  Code
-indices are 0-based; the derivation's (and `explain`'s) are 1-based (§1).
+is b^l_j of layer l = i + 2 (row j = neuron j of that layer, column k = its input k).  Every
+per-layer list is indexed the same way, as ``mlp.trace(x)`` is: ``z[i]``, ``a[i]``, ``delta[i]``
+belong to layer l = i + 2, so ``result.a[i]`` and ``trace.a[i]`` are the same layer, and the
+input a^1 is ``x`` in both.  Code indices are 0-based; the derivation's (and `explain`'s) are
+1-based (§1).
 
     >>> r = backprop([[[0.5, -0.3]]], [[0.1]], x=[1.0, 2.0], y=[1.0])
     >>> explain(r, layer=2, j=1, k=2)
@@ -95,18 +98,20 @@ def forward(
 ) -> tuple[list[Vector], list[Vector]]:
     """The forward pass: z^l = w^l a^{l-1} + b^l and a^l = σ(z^l) for l = 2 … L.
 
-    Returns ``(z, a)`` with ``z[i]`` = z^{i+2} and ``a[0]`` = x = a^1, ``a[i+1]`` = a^{i+2}
-    (so ``a[i]`` is the input of weight layer ``W[i]``, and ``a[l-1]`` is a^l).
+    Returns ``(z, a)`` with ``z[i]`` = z^{i+2} and ``a[i]`` = a^{i+2}, layer by layer as
+    ``mlp.trace(x)`` indexes them (the input x = a^1 is not repeated in ``a``).
     ``activations[i]`` is the σ of layer i + 2.  Shapes are not checked here; `backprop` does.
     """
-    a: list[Vector] = [list(x)]
+    a: list[Vector] = []
     z: list[Vector] = []
+    a_prev = list(x)
     for i, (w, b, act) in enumerate(zip(W, B, activations, strict=True)):
-        z_l = weighted_input(w, a[-1], b)
+        z_l = weighted_input(w, a_prev, b)
         if not all(map(math.isfinite, z_l)):
             raise ValueError(f"layer {i + 2}: the forward pass overflowed (z = {z_l})")
         z.append(z_l)
-        a.append([sigma(z_lj, act) for z_lj in z_l])
+        a_prev = [sigma(z_lj, act) for z_lj in z_l]
+        a.append(a_prev)
     return z, a
 
 
@@ -180,17 +185,18 @@ def weight_gradient(a_prev: Vector, delta: Vector) -> Matrix:
 # ---------------------------------------------------------------- one example, a batch
 @dataclass
 class BackpropResult:
-    """Everything backprop computes for one example (code index i = layer i + 2, §1).
+    """Everything backprop computes for one example (code index i = layer i + 2, §1), indexed
+    as ``mlp.trace(x)`` is: ``result.a[i]`` and ``trace.a[i]`` are the same layer.
 
-    ``z[i]``, ``delta[i]``: z^{i+2} and δ^{i+2}.
-    a: ``a[0]`` is the input x (= a^1) and ``a[i+1]`` = a^{i+2}, so ``a[l-1]`` is a^l and
-       ``a[i]`` is the input of weight layer i.
+    x: the input, a^1 (``trace.x``); `inputs` gives each layer its a^{l-1}.
+    ``z[i]``, ``a[i]``, ``delta[i]``: z^{i+2}, a^{i+2} and δ^{i+2}.
     ``grad_w[i][j][k]`` = ∂C/∂w^{i+2}_{(j+1)(k+1)}, ``grad_b[i][j]`` = ∂C/∂b^{i+2}_{j+1}: the
        shapes of W and B.
     cost: C for this example; activations[i]: σ of layer i + 2; cost_name: "quadratic" or
        "cross_entropy".
     """
 
+    x: Vector
     z: list[Vector]
     a: list[Vector]
     delta: list[Vector]
@@ -199,6 +205,11 @@ class BackpropResult:
     cost: float
     activations: list[str]
     cost_name: str
+
+    def inputs(self, i: int) -> Vector:
+        """a^{l-1}, what layer l = i + 2 reads: the input x for the first layer, else
+        ``a[i - 1]`` (the a of BP4, ∂C/∂w^l_jk = a^{l-1}_k δ^l_j)."""
+        return self.x if i == 0 else self.a[i - 1]
 
 
 @dataclass
@@ -240,8 +251,9 @@ def backprop(
         delta.insert(0, hidden_error(W[i + 1], delta[0], z[i], acts[i]))  # BP2
 
     grad_b = [bias_gradient(d) for d in delta]  # BP3
-    grad_w = [weight_gradient(a[i], d) for i, d in enumerate(delta)]  # BP4
-    return BackpropResult(z, a, delta, grad_w, grad_b, c, acts, cost)
+    a_in = [x, *a[:-1]]  # a^{l-1}, each layer's input
+    grad_w = [weight_gradient(a_in[i], d) for i, d in enumerate(delta)]  # BP4
+    return BackpropResult(x, z, a, delta, grad_w, grad_b, c, acts, cost)
 
 
 def backprop_batch(
@@ -307,8 +319,8 @@ def explain(
     delta_label = label("δ", layer, j)
     if k is None:
         return f"∂C/∂{label('b', layer, j)} = {delta_label} = {fmt(result.grad_b[i][j - 1])}"
-    _check_position(k, "k", 1, len(result.a[i]), f"a neuron of layer {layer - 1}")
-    a_k = result.a[i][k - 1]
+    _check_position(k, "k", 1, len(result.inputs(i)), f"a neuron of layer {layer - 1}")
+    a_k = result.inputs(i)[k - 1]
     return (
         f"∂C/∂{label('w', layer, j, k)} = {label('a', layer - 1, k)} · {delta_label}"
         f" = {fmt(a_k)} × {fmt(d)} = {fmt(result.grad_w[i][j - 1][k - 1])}"

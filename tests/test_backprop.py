@@ -26,6 +26,7 @@ from microgrid.backprop import (
     sigma,
     sigma_prime,
 )
+from microgrid.nn import MLP
 
 
 def random_network(sizes, seed):
@@ -53,12 +54,26 @@ def test_result_has_the_shapes_of_W_and_B():
     assert [len(d) for d in r.delta] == [len(z) for z in r.z] == [5, 4, 2]
 
 
-def test_a0_is_the_input_so_a_l_minus_1_is_document_layer_l():
+def test_a_is_indexed_like_z_and_the_input_is_x():
     W, B, x, y = random_network([3, 5, 2], seed=2)
     r = backprop(W, B, x, y)
-    assert r.a[0] == x
-    assert [len(a) for a in r.a] == [3, 5, 2]
-    assert r.a[2] == [sigma(z) for z in r.z[1]]  # a^3 = σ(z^3)
+    assert r.x == x  # a^1
+    assert [len(a) for a in r.a] == [len(z) for z in r.z] == [5, 2]
+    assert r.a[1] == [sigma(z) for z in r.z[1]]  # a^3 = σ(z^3): code index i = layer i + 2
+    assert r.inputs(0) == x and r.inputs(1) == r.a[0]  # a^{l-1}, what layer l reads
+
+
+def test_the_closed_form_and_the_trace_agree_layer_by_layer():
+    # the comparison this project exists for: trace.a[i] and result.a[i] are the same layer
+    W, B, x, y = random_network([3, 5, 4, 2], seed=3)
+    mlp = MLP(3, [5, 4, 2], seed=0)
+    mlp.load_weights(W, B)
+    t, r = mlp.trace(x), backprop(W, B, x, y)
+    assert [v.data for v in t.x] == r.x
+    assert len(t.a) == len(r.a) == len(t.z) == len(r.z) == 3
+    for i in range(3):
+        assert [v.data for v in t.a[i]] == pytest.approx(r.a[i], rel=1e-12, abs=1e-15)
+        assert [v.data for v in t.z[i]] == pytest.approx(r.z[i], rel=1e-12, abs=1e-15)
 
 
 def test_module_docstring_example_is_true():
@@ -177,7 +192,7 @@ def test_output_activation_applies_to_the_last_layer_only():
     r = backprop(W, B, x, y, activation="tanh", output_activation="linear")
     assert r.activations == ["tanh", "tanh", "linear"]
     assert r.a[-1] == r.z[-1]
-    assert r.a[1] == [math.tanh(z) for z in r.z[0]]
+    assert r.a[0] == [math.tanh(z) for z in r.z[0]]
 
 
 def test_batch_gradient_is_the_sum_of_single_example_gradients():
@@ -221,7 +236,7 @@ def test_explain_uses_this_results_numbers_in_a_deep_network():
     r = backprop(W, B, x, y)
     s = explain(r, layer=3, j=2, k=4, digits=5)
     assert s.startswith("∂C/∂w^3_{24} = a^2_4 · δ^3_2 = ")
-    a, d, g = r.a[1][3], r.delta[1][1], r.grad_w[1][1][3]
+    a, d, g = r.a[0][3], r.delta[1][1], r.grad_w[1][1][3]  # a^2_4, δ^3_2
     assert s.endswith(f"= {a:.5g} × {d:.5g} = {g:.5g}")
     assert g == a * d
 

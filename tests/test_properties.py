@@ -528,7 +528,8 @@ def _closed_form(W, B, x, y, activation: str, cost: str, output_activation: str)
     for i in range(len(W) - 2, -1, -1):
         delta.insert(0, backprop.hidden_error(W[i + 1], delta[0], z[i], acts[i]))  # BP2
     grad_b = [backprop.bias_gradient(d) for d in delta]  # BP3
-    grad_w = [backprop.weight_gradient(a[i], d) for i, d in enumerate(delta)]  # BP4
+    a_in = [x, *a[:-1]]  # a^{l-1}: a[i] is layer i + 2's own a, as in the trace
+    grad_w = [backprop.weight_gradient(a_in[i], d) for i, d in enumerate(delta)]  # BP4
     return delta, grad_b, grad_w
 
 

@@ -173,7 +173,7 @@ def _closed_form(r: Recorder, mlp: Any, x: Any, y: Any, cost: str) -> dict:
                 a = math_html(label("a", l - 1, k + 1))
                 rows[id(w)] = {
                     "what": "closed form (BP4)",
-                    "formula": f"{a} · {delta} = {num(res.a[i][k], 10)} × "
+                    "formula": f"{a} · {delta} = {num(res.inputs(i)[k], 10)} × "
                                f"{factor(res.delta[i][j], 10)}",
                     "value": res.grad_w[i][j][k], "text": num(res.grad_w[i][j][k], 10)}
     return rows
