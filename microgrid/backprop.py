@@ -12,11 +12,9 @@ The derivation is docs/backprop.md; its notation (§1: the input is layer 1, the
     ∂C/∂w^l_jk = a^{l-1}_k δ^l_j                              (BP4, §7)
 
 Shapes are those of ``mlp.weights()``/``mlp.biases()``: ``W[i][j][k]`` is w^l_jk and ``B[i][j]``
-is b^l_j of layer l = i + 2 (row j = neuron j of that layer, column k = its input k).  Every
-per-layer list is indexed the same way, as ``mlp.trace(x)`` is: ``z[i]``, ``a[i]``, ``delta[i]``
-belong to layer l = i + 2, so ``result.a[i]`` and ``trace.a[i]`` are the same layer, and the
-input a^1 is ``x`` in both.  Code indices are 0-based; the derivation's (and `explain`'s) are
-1-based (§1).
+is b^l_j of layer l = i + 2 (row j = neuron j of that layer, column k = its input k), and so
+are ``z[i]``, ``a[i]``, ``delta[i]``: as in ``mlp.trace(x)``, whose input a^1 is ``x`` too.
+Code indices are 0-based; the derivation's (and `explain`'s) are 1-based (§1).
 
     >>> r = backprop([[[0.5, -0.3]]], [[0.1]], x=[1.0, 2.0], y=[1.0])
     >>> explain(r, layer=2, j=1, k=2)
@@ -33,12 +31,10 @@ from dataclasses import dataclass
 # the only import from the package: names and labels, no engine (this is the independent oracle)
 from .notation import ACTIVATIONS, COSTS, check_activation, label
 
-__all__ = [
-    "ACTIVATIONS", "COSTS", "BackpropResult", "BatchGradients",
-    "sigma", "sigma_prime", "weighted_input", "forward",
-    "cost_value", "cost_gradient", "output_error", "hidden_error",
-    "bias_gradient", "weight_gradient", "backprop", "backprop_batch", "explain",
-]
+__all__ = ["ACTIVATIONS", "COSTS", "BackpropResult", "BatchGradients", "sigma", "sigma_prime",
+           "weighted_input", "forward", "cost_value", "cost_gradient", "output_error",
+           "hidden_error", "bias_gradient", "weight_gradient", "backprop", "backprop_batch",
+           "explain"]
 
 Vector = list[float]
 Matrix = list[list[float]]
@@ -93,18 +89,17 @@ def weighted_input(w: Matrix, a_prev: Vector, b: Vector) -> Vector:
     ]
 
 
-def forward(
-    W: Sequence, B: Sequence, x: Sequence, activations: Sequence[str]
-) -> tuple[list[Vector], list[Vector]]:
+def forward(W: Sequence, B: Sequence, x: Sequence, activations: Sequence[str]
+            ) -> tuple[list[Vector], list[Vector]]:
     """The forward pass: z^l = w^l a^{l-1} + b^l and a^l = σ(z^l) for l = 2 … L.
 
     Returns ``(z, a)`` with ``z[i]`` = z^{i+2} and ``a[i]`` = a^{i+2}, layer by layer as
     ``mlp.trace(x)`` indexes them (the input x = a^1 is not repeated in ``a``).
     ``activations[i]`` is the σ of layer i + 2.  Shapes are not checked here; `backprop` does.
     """
-    a: list[Vector] = []
     z: list[Vector] = []
-    a_prev = list(x)
+    a: list[Vector] = []
+    a_prev = list(x)  # a^{l-1}
     for i, (w, b, act) in enumerate(zip(W, B, activations, strict=True)):
         z_l = weighted_input(w, a_prev, b)
         if not all(map(math.isfinite, z_l)):
@@ -142,9 +137,8 @@ def cost_gradient(a_L: Vector, y: Vector, cost: str = "quadratic") -> Vector:
 
 
 # ---------------------------------------------------------------- the four equations
-def output_error(
-    z_L: Vector, a_L: Vector, y: Vector, activation: str = "sigmoid", cost: str = "quadratic"
-) -> Vector:
+def output_error(z_L: Vector, a_L: Vector, y: Vector, activation: str = "sigmoid",
+                 cost: str = "quadratic") -> Vector:
     """(BP1, docs/backprop.md §5) δ^L = ∇_a C ⊙ σ'(z^L), i.e. δ^L_j = ∂C/∂a^L_j · σ'(z^L_j).
 
     Cross-entropy with a sigmoid output is the classic special case (§9): σ'(z) = a(1 − a)
@@ -161,9 +155,8 @@ def output_error(
     return [g_j * sigma_prime(z_j, activation) for g_j, z_j in zip(grad_a, z_L, strict=True)]
 
 
-def hidden_error(
-    w_next: Matrix, delta_next: Vector, z_l: Vector, activation: str = "sigmoid"
-) -> Vector:
+def hidden_error(w_next: Matrix, delta_next: Vector, z_l: Vector, activation: str = "sigmoid"
+                 ) -> Vector:
     """(BP2, docs/backprop.md §6) δ^l = ((w^{l+1})ᵀ δ^{l+1}) ⊙ σ'(z^l), i.e.
     δ^l_j = (Σ_k w^{l+1}_kj δ^{l+1}_k) σ'(z^l_j)."""
     return [
@@ -192,8 +185,7 @@ class BackpropResult:
     ``z[i]``, ``a[i]``, ``delta[i]``: z^{i+2}, a^{i+2} and δ^{i+2}.
     ``grad_w[i][j][k]`` = ∂C/∂w^{i+2}_{(j+1)(k+1)}, ``grad_b[i][j]`` = ∂C/∂b^{i+2}_{j+1}: the
        shapes of W and B.
-    cost: C for this example; activations[i]: σ of layer i + 2; cost_name: "quadratic" or
-       "cross_entropy".
+    cost: C for this example; activations[i]: σ of layer i + 2; cost_name: one of COSTS.
     """
 
     x: Vector
@@ -207,8 +199,7 @@ class BackpropResult:
     cost_name: str
 
     def inputs(self, i: int) -> Vector:
-        """a^{l-1}, what layer l = i + 2 reads: the input x for the first layer, else
-        ``a[i - 1]`` (the a of BP4, ∂C/∂w^l_jk = a^{l-1}_k δ^l_j)."""
+        """a^{l-1}, what layer l = i + 2 reads (the a of BP4): x, then ``a[i - 1]``."""
         return self.x if i == 0 else self.a[i - 1]
 
 
@@ -222,15 +213,9 @@ class BatchGradients:
     n: int
 
 
-def backprop(
-    W: Sequence,
-    B: Sequence,
-    x: Sequence[float],
-    y: Sequence[float],
-    activation: str = "sigmoid",
-    cost: str = "quadratic",
-    output_activation: str | None = None,
-) -> BackpropResult:
+def backprop(W: Sequence, B: Sequence, x: Sequence[float], y: Sequence[float],
+             activation: str = "sigmoid", cost: str = "quadratic",
+             output_activation: str | None = None) -> BackpropResult:
     """Gradients of C for one example (x, y) by BP1–BP4.
 
     ``activation`` is σ of every hidden layer and ``output_activation`` that of the output
@@ -251,29 +236,23 @@ def backprop(
         delta.insert(0, hidden_error(W[i + 1], delta[0], z[i], acts[i]))  # BP2
 
     grad_b = [bias_gradient(d) for d in delta]  # BP3
-    a_in = [x, *a[:-1]]  # a^{l-1}, each layer's input
-    grad_w = [weight_gradient(a_in[i], d) for i, d in enumerate(delta)]  # BP4
-    return BackpropResult(x, z, a, delta, grad_w, grad_b, c, acts, cost)
+    r = BackpropResult(x, z, a, delta, [], grad_b, c, acts, cost)
+    r.grad_w = [weight_gradient(r.inputs(i), d) for i, d in enumerate(delta)]  # BP4
+    return r
 
 
-def backprop_batch(
-    W: Sequence,
-    B: Sequence,
-    xs: Sequence[Sequence[float]],
-    ys: Sequence[Sequence[float]],
-    activation: str = "sigmoid",
-    cost: str = "quadratic",
-    output_activation: str | None = None,
-) -> BatchGradients:
+def backprop_batch(W: Sequence, B: Sequence, xs: Sequence[Sequence[float]],
+                   ys: Sequence[Sequence[float]], activation: str = "sigmoid",
+                   cost: str = "quadratic", output_activation: str | None = None
+                   ) -> BatchGradients:
     """Gradients of L(θ) = Σ_n C^n(θ) over the examples (xs[n], ys[n]) (docs/backprop.md §3):
     ∂L/∂w = Σ_n ∂C^n/∂w, and the same for every bias."""
     xs, ys = list(xs), list(ys)
     if not xs:
         raise ValueError("backprop_batch(): got no examples")
     if len(xs) != len(ys):
-        raise ValueError(
-            f"backprop_batch(): {len(xs)} inputs but {len(ys)} targets; they must match"
-        )
+        raise ValueError(f"backprop_batch(): {len(xs)} inputs but {len(ys)} targets; "
+                         "they must match")
     total: BatchGradients | None = None
     for n, (x, y) in enumerate(zip(xs, ys, strict=True)):
         try:
@@ -295,9 +274,8 @@ def backprop_batch(
 
 
 # ---------------------------------------------------------------- explain
-def explain(
-    result: BackpropResult, layer: int, j: int, k: int | None = None, digits: int = 3
-) -> str:
+def explain(result: BackpropResult, layer: int, j: int, k: int | None = None, digits: int = 3
+            ) -> str:
     """One gradient as docs/backprop.md §7 writes it, with this example's numbers.
 
     ``layer`` is the layer l (2 … L, numbered as in §1) and ``j``, ``k`` are 1-based, as in w^l_jk:
@@ -416,8 +394,7 @@ def _check_network(W: object, B: object, x: object, y: object) -> tuple[list, li
         Bs.append([_real(v, f"B[{i}][{j}]") for j, v in enumerate(B[i])])
         n_prev = rows
     if _length(y, "y") != n_prev:
-        raise ValueError(
-            f"y: expected {n_prev} targets (the size of output layer {n_layers + 1}), got {len(y)}"
-        )
+        raise ValueError(f"y: expected {n_prev} targets (the size of output layer "
+                         f"{n_layers + 1}), got {len(y)}")
     ys = [_real(v, f"y[{j}]") for j, v in enumerate(y)]
     return Ws, Bs, xs, ys

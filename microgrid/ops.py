@@ -16,9 +16,8 @@ floats and Values alike:
     >>> exp(1.0)                    # a float for floats
     2.718281828459045
 
-Everything else reads this table: `Value`'s methods and operators (`microgrid.engine`),
-`microgrid.apply`, `grad`, `compile`, `draw_dot` (``symbol``), the explorer (``formula``),
-the torch bridge and the tests (``torch``).  `op` adds a user's entry the same way.
+Everything else reads this table: `Value` (`microgrid.engine`), `apply`, `grad`, `compile`,
+`draw_dot` (``symbol``), the explorer (``formula``), the tests (``torch``).  `op` adds one.
 """
 
 from __future__ import annotations
@@ -51,17 +50,13 @@ class Op:
         formula: how the explorer writes the op applied to operands, ``{0}``, ``{1}``… standing
             for them ("{0} + {1}", "σ({0})", "{0}^{1}" for a power); None for the n-ary ones,
             written term by term.
-        precedence: how tightly the formula binds, to bracket its operands: a sum 1, a
-            product 2, a unary minus 3, a power 4, a function f(x) 5.
+        precedence: how tightly the formula binds (sum 1, product 2, −x 3, power 4, f(x) 5).
         note: its derivative in words and where docs/backprop.md derives it, if it does.
-        commutative: whether its two operands can be swapped (a drawing then need not say
-            which edge is x and which is y).
-        torch: the same operation on torch tensors (``torch.sigmoid``), for the bridge and the
-            tests; None where torch has none.
+        commutative: whether its two operands can be swapped (a drawing need not tell x, y).
+        torch: the same op on torch tensors (``torch.sigmoid``) for the tests, or None.
         user_defined: whether it is a user's op, made by `op`: its ``forward`` and
-            ``derivative`` then check what they return; the built-in rules are tested against
-            torch instead
-            (tests/test_ops.py), not checked on every call.
+            ``derivative`` then check what they return (the built-in rules are tested against
+            torch instead, tests/test_ops.py).
     """
 
     name: str
@@ -92,10 +87,9 @@ class Op:
 
 
 def check_real(x: object, where: str) -> float:
-    """Convert a user-supplied number to float, or raise a TypeError/ValueError naming it.
-
-    microgrid's one rule for a number: a finite real (int, float, Fraction, numpy scalars), not
-    a bool (True is no number a learner means); the closed form, `optim` and `io` say the same."""
+    """A user-supplied number as a float, else a TypeError/ValueError naming it.  microgrid's one
+    rule for a number: a finite real (int, float, Fraction, numpy scalars), never a bool (True is
+    no number a learner means); the closed form, `optim` and `io` say the same."""
     if type(x) is float and math.isfinite(x):  # the common case, without the ABC check
         return x
     if isinstance(x, numbers.Real) and not isinstance(x, bool):
@@ -105,13 +99,10 @@ def check_real(x: object, where: str) -> float:
             raise OverflowError(f"{where}: {x!r} is too large for a float") from None
         if math.isfinite(f):
             return f
-        raise ValueError(
-            f"{where}: got {f!r}; microgrid values must be finite real numbers "
-            "(NaN and ±inf are rejected so they cannot silently spread through a graph)"
-        )
-    raise TypeError(
-        f"{where}: expected a real number (int or float), got {type(x).__name__} {x!r}"
-    )
+        raise ValueError(f"{where}: got {f!r}; microgrid values must be finite real numbers (NaN "
+                         "and ±inf are rejected so they cannot silently spread through a graph)")
+    raise TypeError(f"{where}: expected a real number (int or float), "
+                    f"got {type(x).__name__} {x!r}")
 
 
 # name → Op: the table.  `get` also knows the family x ** n ("**2", "**0.5", …).
@@ -210,13 +201,11 @@ def power(n: float) -> Op:
 
         def forward(x: float) -> float:
             if x < 0.0 and not n.is_integer():
-                raise ValueError(
-                    f"power: {x!r} ** {n!r} is not real (negative base, non-integer exponent)"
-                )
+                raise ValueError(f"power: {x!r} ** {n!r} is not real (negative base, "
+                                 "non-integer exponent)")
             if x == 0.0 and n < 1.0 and n != 0.0:
-                raise ZeroDivisionError(
-                    f"power: 0.0 ** {n!r} has an infinite derivative n·x^(n-1) at x = 0"
-                )
+                raise ZeroDivisionError(f"power: 0.0 ** {n!r} has an infinite derivative "
+                                        "n·x^(n-1) at x = 0")
             try:
                 return x**n
             except OverflowError:
@@ -246,9 +235,8 @@ def _log(x: float) -> float:
 
 def _sqrt(x: float) -> float:
     if x <= 0.0:
-        raise ValueError(
-            f"sqrt({x!r}): defined here only for x > 0 (at 0 its derivative is infinite)"
-        )
+        raise ValueError(f"sqrt({x!r}): defined here only for x > 0 "
+                         "(at 0 its derivative is infinite)")
     return math.sqrt(x)
 
 
@@ -271,9 +259,8 @@ def _relu(x: float) -> float:
     return x if x > 0.0 else 0.0
 
 
-# The derivatives of relu and abs are steps: a comparison times 1.0 is a float for a float,
-# a float for a Value (Values compare by their data), and a line of code for the compiler.
-# At exactly 0 both are 0, as in PyTorch.
+# relu's and abs's derivatives are steps: a comparison times 1.0 (a float for floats and for
+# Values, which compare by their data; a line of code for the compiler), 0 at 0 as in PyTorch.
 exp = _entry("exp", 1, _exp, lambda x, out: out, "exp", "exp({0})", torch="exp",
              note="exp′(x) = exp(x)")
 log = _entry("log", 1, _log, lambda x, out: 1.0 / x, "ln", "ln({0})", torch="log",
@@ -293,20 +280,16 @@ relu = _entry("ReLU", 1, _relu, lambda x, out: (x > 0.0) * 1.0, "ReLU", "ReLU({0
 abs_ = _entry("abs", 1, abs, lambda x, out: (x > 0.0) * 1.0 - (x < 0.0) * 1.0, "|·|",
               "|{0}|", torch="abs", note="|x|′ = the sign of x (0 at 0)")
 softplus = _entry("softplus", 1, _softplus, lambda x, out: sigmoid(x), "softplus",
-                  "softplus({0})", torch="nn.functional.softplus",
-                  note="softplus′(x) = σ(x)")
+                  "softplus({0})", torch="nn.functional.softplus", note="softplus′(x) = σ(x)")
 
-#: each activation a layer can use, by its name (`notation.ACTIVATIONS`), → its entry; "linear"
-#: (a = z) has none.  `microgrid.nn` and the torch bridge read this; backprop has its own σ.
-ACTIVATIONS: dict[str, Op | None] = {"sigmoid": sigmoid, "tanh": tanh, "relu": relu,
-                                     "linear": None}
+#: each activation a layer can use, by its name (`notation.ACTIVATIONS`), → its entry ("linear",
+#: a = z, has none): `microgrid.nn` and the torch bridge read this; backprop has its own σ
+ACTIVATIONS: dict[str, Op | None] = {"sigmoid": sigmoid, "tanh": tanh, "relu": relu, "linear": None}
 
 
 # ------------------------------------------------------------------ n-ary
-# The dot product z = Σ_k w_k x_k (+ b), operands (w_1…w_n, x_1…x_n[, b]), written once on
-# its two vectors: `microgrid.dot` calls these directly (a neuron's z is most of a network's
-# nodes, and spreading its 2n + 1 operands into a call and slicing them back costs bench W1's
-# step 25 M of 256 M instructions); the table's entries below take the operands one by one.
+# The dot product z = Σ_k w_k x_k (+ b), written once on its two vectors; the table's entries
+# below take its operands (w_1…w_n, x_1…x_n[, b]) one by one and split them with `dot_parts`.
 def dot_forward(ws: Sequence, xs: Sequence, b: object = None) -> object:
     """z = Σ_k w_k x_k (+ b): a neuron's z^l_j = Σ_k w^l_jk a^{l-1}_k + b^l_j."""
     z = sum(map(mul, ws, xs))

@@ -80,3 +80,16 @@ def test_microgrid_gradcheck_is_the_function_and_its_module_has_another_name():
     assert (package / "gradient_check.py").is_file()
     assert not (package / "gradcheck.py").exists()
     assert not (package / "gradcheck").exists()
+
+
+# A module is read in one sitting (issue 27).  generator.py is being split by the compiler's
+# own issue: a known exception until then, and only while it is still over the limit.
+LONG_MODULES = {"compiler/generator.py"}
+
+
+def test_no_module_of_the_package_is_over_400_lines():
+    package = Path(microgrid.__file__).parent
+    lines = {path.relative_to(package).as_posix(): len(path.read_text("utf-8").splitlines())
+             for path in package.rglob("*.py")}
+    assert {name for name, n in lines.items() if n > 400} == {
+        name for name in LONG_MODULES if lines.get(name, 0) > 400}, lines

@@ -33,7 +33,6 @@ from .svg import INSTALL_HINT, Drawing, GraphvizNotInstalled, dot_required, fix_
 __all__ = ["draw_dot", "render", "math_label", "Drawing", "GraphvizNotInstalled", "INSTALL_HINT"]
 
 # ---------------------------------------------------------------------------- notation
-# ^x / _x, or ^{...} / _{...}: the TeX subset the labels use (w^2_{13}, z^{10}_{12,3}).
 _WORDS = re.compile(r"[A-Za-z]+|[^A-Za-z]+")
 
 
@@ -68,9 +67,8 @@ def _layer(v: Value) -> int | None:
 
 
 def _box(v: Value) -> int | None:
-    """The layer box a value is drawn in: a neuron's z^l_j and a^l_j (a^1_k: the input).
-    Its weights and biases stand outside, between the boxes, where a picture of a network
-    draws the connections w^l_jk."""
+    """The layer box a value is drawn in: a neuron's z^l_j and a^l_j (a^1_k: the input); its
+    weights and biases stand between the boxes, where a network's picture draws w^l_jk."""
     return _layer(v) if v.label[:1] in "za" else None
 
 
@@ -121,12 +119,9 @@ _LOCAL_GRAD = {"fontsize": "12", "fontcolor": "#2166ac"}
 
 # ---------------------------------------------------------------------------- drawing
 def _colour(g: float, scale: float) -> str:
-    """White → blue for positive gradients, white → red for negative.
-
-    The tint grows with log |g| / max |g| over four decades: gradients in early layers are
-    often orders of magnitude smaller than at the loss, and a linear scale would show them
-    all as white.
-    """
+    """White → blue for positive gradients, white → red for negative.  The tint grows with
+    log |g| / max |g| over four decades: gradients in early layers are often orders of magnitude
+    smaller than at the loss, and a linear scale would show them all as white."""
     if g == 0.0 or scale == 0.0:
         return "#ffffff"
     t = min(max(1.0 + math.log10(abs(g) / scale) / 4.0, 0.1), 1.0)
@@ -311,29 +306,17 @@ def _add_nodes(dot: Drawing, nodes: list[tuple[str, int | None, dict[str, str]]]
                     c.node(name, **attrs)
 
 
-def draw_dot(
-    root: Value,
-    rankdir: str = "LR",
-    *,
-    show_grads: bool = True,
-    hide_constants: bool = True,
-    color_grads: bool = False,
-    local_grads: bool = False,
-    clusters: bool = True,
-    max_nodes: int | None = 500,
-    precision: int = 4,
-) -> Drawing:
+def draw_dot(root: Value, rankdir: str = "LR", *, show_grads: bool = True,
+             hide_constants: bool = True, color_grads: bool = False, local_grads: bool = False,
+             clusters: bool = True, max_nodes: int | None = 500, precision: int = 4) -> Drawing:
     """Draw ``root`` and everything it depends on.
 
     Args:
         root: the output Value (usually the loss).
-        rankdir: "LR" (inputs left, loss right, like the usual pictures of a network) or
-            "TB", "RL", "BT".
+        rankdir: "LR" (inputs left, loss right, as networks are drawn), "TB", "RL" or "BT".
         show_grads: show each value's grad; a pre-activation z^l_j shows it as δ^l_j (BP1/BP2).
-        hide_constants: fold plain numbers into their operation ("× 2") instead of drawing
-            them as values of their own.
-        color_grads: fill each value by its gradient: blue positive, red negative, stronger
-            for larger |grad|.
+        hide_constants: fold plain numbers into their operation ("× 2"), not drawn as values.
+        color_grads: fill each value blue (grad > 0) or red (< 0), stronger for larger |grad|.
         local_grads: write ∂out/∂parent (``local_grads``) on each parent → op edge, next to
             the operation: the factor the chain rule multiplies by on the way back.
         clusters: box each layer's neurons (layers numbered as in docs/backprop.md §1).
@@ -381,20 +364,15 @@ def _check_options(root: object, rankdir: object, max_nodes: object, precision: 
         raise TypeError(f"draw_dot: root must be a microgrid Value, got {type(root).__name__}")
     if rankdir not in ("LR", "TB", "RL", "BT"):
         raise ValueError(f"draw_dot: rankdir must be 'LR', 'TB', 'RL' or 'BT', got {rankdir!r}")
-    if max_nodes is not None and (
-        not isinstance(max_nodes, int) or isinstance(max_nodes, bool) or max_nodes < 1
-    ):
+    if max_nodes is not None and (not isinstance(max_nodes, int) or isinstance(max_nodes, bool)
+                                  or max_nodes < 1):
         raise ValueError(f"draw_dot: max_nodes must be a positive int or None, got {max_nodes!r}")
     if not isinstance(precision, int) or isinstance(precision, bool) or not 1 <= precision <= 17:
         raise ValueError(f"draw_dot: precision must be an int from 1 to 17, got {precision!r}")
 
 
-def render(
-    graph: Value | graphviz.Digraph,
-    path: str | os.PathLike,
-    format: str | None = None,
-    **draw_options: Any,
-) -> Path:
+def render(graph: Value | graphviz.Digraph, path: str | os.PathLike, format: str | None = None,
+           **draw_options: Any) -> Path:
     """Write a drawing to ``path`` (svg, png, pdf, ...; by default from the file's suffix).
 
     ``graph`` is a Value (drawn with ``draw_dot(graph, **draw_options)``) or a Digraph.
