@@ -198,3 +198,71 @@ def test_a_rule_that_is_finite_on_floats_but_not_on_values_is_refused():
     y = f(x)  # the forward pass (the rule on floats) is fine
     with pytest.raises(ValueError, match=r"operation 'sly_c': ∂out/∂x1: got inf"):
         mg.grad(y, [x], create_graph=True)
+
+
+# ------------------------------------------------------------------ the table's own edges
+def test_an_ops_repr_gives_its_name():
+    assert repr(ops.exp) == "<op 'exp'>" and repr(ops.power(2.0)) == "<op '**2'>"
+
+
+def test_a_torch_counterpart_is_named_after_the_torch_function():
+    assert ops.sigmoid.torch.__name__ == "torch.sigmoid"
+    assert ops.softplus.torch.__name__ == "torch.nn.functional.softplus"
+
+
+def test_a_power_whose_exponent_g_format_would_round_is_named_exactly():
+    assert ops.power(0.1234567).name == "**0.1234567" and ops.power(1e-07).name == "**1e-07"
+
+
+def test_a_power_is_found_again_by_its_exact_name():
+    assert ops.find("**0.1234567") is ops.power(0.1234567)
+
+
+def test_zero_to_the_first_power_is_zero_with_gradient_one():
+    x = Value(0.0)
+    y = x**1
+    y.backward()
+    assert (y.data, x.grad) == (0.0, 1.0)
+
+
+def test_a_value_power_of_a_zero_base_is_refused_naming_the_base():
+    with pytest.raises(ValueError, match=r"power: 0\.0 \*\* Value is defined only for a base > 0"):
+        Value(0.0) ** Value(2.0)
+
+
+def test_a_value_power_that_overflows_names_both_numbers():
+    with pytest.raises(OverflowError, match=r"power: 10\.0 \*\* 400\.0 overflows a float"):
+        Value(10.0) ** Value(400.0)
+
+
+def test_the_square_root_of_zero_is_refused_naming_the_infinite_derivative():
+    with pytest.raises(ValueError, match=r"sqrt\(0\.0\): defined here only for x > 0 \(at 0 its "
+                                         r"derivative is infinite\)"):
+        Value(0.0).sqrt()
+
+
+def test_the_log_of_zero_is_refused():
+    with pytest.raises(ValueError, match=r"log\(0\.0\): log is defined only for x > 0"):
+        Value(0.0).log()
+
+
+def test_division_by_zero_names_both_numbers():
+    with pytest.raises(ZeroDivisionError, match=r"division by zero: 1\.0 / 0\.0"):
+        Value(1.0) / 0.0
+
+
+def test_a_negative_base_to_a_fractional_power_names_both_numbers():
+    with pytest.raises(ValueError, match=r"power: -2\.0 \*\* 0\.5 is not real \(negative base, "
+                                         r"non-integer exponent\)"):
+        Value(-2.0) ** 0.5
+
+
+def test_zero_to_a_fractional_power_names_the_infinite_derivative():
+    with pytest.raises(ZeroDivisionError, match=r"power: 0\.0 \*\* 0\.5 has an infinite "
+                                                r"derivative"):
+        Value(0.0) ** 0.5
+
+
+def test_a_number_power_that_overflows_names_both_numbers():
+    with pytest.raises(OverflowError, match=r"power: 10\.0 \*\* 400\.0 overflows a float"):
+        Value(10.0) ** 400
