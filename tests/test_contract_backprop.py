@@ -69,3 +69,20 @@ def test_an_unknown_cost_lists_the_valid_ones(where):
 def test_backprop_refuses_an_unknown_cost_listing_the_valid_ones():
     with pytest.raises(ValueError, match=r"unknown cost 'hinge'; valid costs are"):
         bp.backprop([[[0.5]]], [[0.0]], [1.0], [1.0], cost="hinge")
+
+
+# ------------------------------------------------------------------ σ and σ′ at their kinks
+def test_relu_prime_at_zero_is_zero_as_in_pytorch():
+    assert bp.sigma_prime(0.0, "relu") == 0.0 and bp.sigma_prime(1e-300, "relu") == 1.0
+
+
+def test_relu_at_zero_is_zero():
+    assert bp.sigma(0.0, "relu") == 0.0 and bp.sigma(-1e-300, "relu") == 0.0
+
+
+def test_sigmoid_at_zero_is_one_half_with_slope_one_quarter():
+    assert bp.sigma(0.0) == 0.5 and bp.sigma_prime(0.0) == 0.25
+
+
+def test_linear_is_the_identity_with_slope_one():
+    assert bp.sigma(-2.5, "linear") == -2.5 and bp.sigma_prime(-2.5, "linear") == 1.0

@@ -43,6 +43,26 @@ def test_weights_start_within_one_over_root_nin_and_biases_at_zero():
     assert all(b == 0.0 for layer in mlp.biases() for b in layer)
 
 
+def test_weights_start_spread_over_both_signs():
+    ws = [w for row in MLP(4, [8, 3], seed=1).weights()[0] for w in row]
+    assert min(ws) < -0.1 and max(ws) > 0.1
+
+
+def test_a_neurons_parameters_default_to_layer_2_neuron_1_labels():
+    n = Neuron(2, seed=0)
+    assert [p.label for p in n.parameters()] == ["w^2_{11}", "w^2_{12}", "b^2_1"]
+
+
+def test_a_layers_parameters_default_to_layer_2_labels():
+    layer = Layer(1, 2, seed=0)
+    assert [p.label for p in layer.parameters()] == ["w^2_{11}", "b^2_1", "w^2_{21}", "b^2_2"]
+
+
+def test_an_mlps_layers_are_numbered_from_2():
+    mlp = MLP(1, [1, 1], seed=0)
+    assert [p.label for p in mlp.parameters()] == ["w^2_{11}", "b^2_1", "w^3_{11}", "b^3_1"]
+
+
 def test_seed_and_rng_together_are_refused():
     with pytest.raises(ValueError, match="give either seed= or rng=, not both"):
         MLP(2, [1], seed=1, rng=random.Random(1))
