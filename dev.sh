@@ -123,6 +123,7 @@ case "$task" in
     # CI=true: hypothesis derandomized, so a survivor is the same on every run
     CI=true "$VENV/bin/mutmut" run --max-children "${MUTATE_JOBS:-2}" "$@" || true
     "$VENV/bin/mutmut" results --all true >mutants/results.txt
+    "$VENV/bin/python" tools/mutmut_recheck.py mutants/results.txt  # survivors on every test
     "$VENV/bin/python" tools/mutate_table.py --json mutants/table.json
     "$VENV/bin/python" tools/mutation_report.py mutants/results.txt mutants/table.json \
       >docs/mutation.md
