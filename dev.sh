@@ -6,7 +6,7 @@
 #   ./dev.sh bench   install the peers (micrograd, torch) and run the benchmark
 #   ./dev.sh docs    install the docs tools (and KaTeX with npm) and build the site into site/
 #   ./dev.sh mutate  mutation testing of engine, ops, nn and backprop (mutmut, then the op table's
-#                    entries by tools/mutate_table.py); writes docs/mutation.md.  Slow (an hour
+#                    entries by tools/mutate_table.py); writes tools/mutation-results.md.  Slow (an hour
 #                    or more on 2 cores), never in CI.  Arguments: mutmut's mutant names/globs
 # Graphviz's `dot` program (and, for `test`, Chromium) is installed with apt-get when it is
 # missing and we run as root; otherwise we print how to install it.
@@ -126,8 +126,8 @@ case "$task" in
     "$VENV/bin/python" tools/mutmut_recheck.py mutants/results.txt  # survivors on every test
     "$VENV/bin/python" tools/mutate_table.py --json mutants/table.json
     "$VENV/bin/python" tools/mutation_report.py mutants/results.txt mutants/table.json \
-      >docs/mutation.md
-    echo "dev.sh: the report is docs/mutation.md" >&2
+      >tools/mutation-results.md
+    echo "dev.sh: the report is tools/mutation-results.md (on the Reliability page)" >&2
     ;;
   help|-h|--help)
     sed -n '2,/^set -euo/p' "$0" | sed '$d'  # the comment at the top, without the code after it

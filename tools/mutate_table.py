@@ -10,7 +10,7 @@ stopping at the first failure (killed) or passing (survived).
 
     python tools/mutate_table.py [--json out.json] [--tests tests/test_ops.py ...]
 
-Exit status 0; the survivors are printed and written to the JSON file for docs/mutation.md.
+Exit status 0; the survivors are printed and written to the JSON file for tools/mutation_report.py.
 """
 
 from __future__ import annotations

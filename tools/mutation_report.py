@@ -1,6 +1,8 @@
-"""docs/mutation.md from a mutation run: mutmut's results and tools/mutate_table.py's.
+"""tools/mutation-results.md from a mutation run: mutmut's results and tools/mutate_table.py's
+(the Reliability page, docs/reliability.md, includes it).
 
-    python tools/mutation_report.py mutants/results.txt mutants/table.json > docs/mutation.md
+    python tools/mutation_report.py mutants/results.txt mutants/table.json \
+        > tools/mutation-results.md
 
 ``results.txt`` is ``mutmut results --all true``: one ``name: status`` line a mutant.  The
 survivors judged equivalent (no test can tell them from the code: the same behaviour) are
@@ -56,15 +58,14 @@ def report(results: dict[str, str], table: list[dict]) -> str:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                             capture_output=True, text=True).stdout.strip()
     lines = [
-        "# Mutation testing",
-        "",
         f"Written by `./dev.sh mutate` (tools/mutation_report.py) on commit {commit}: mutmut 3",
         "mutates every function of `microgrid/engine.py`, `ops.py`, `nn.py` and `backprop.py`",
         "and runs the core tests on each mutant (no browser, site or notebook test);",
         "`tools/mutate_table.py` mutates the op table's entries, the module-level code mutmut",
-        "skips.  A survivor is either a gap a test should close or *equivalent*: it behaves as",
-        "the code does, so no test can tell them apart (the reasons are in",
-        "`tools/mutation_equivalents.txt` and on the Reliability page).",
+        "skips.  Every survivor of mutmut is run again on the whole selection",
+        "(`tools/mutmut_recheck.py`).  A survivor left is either a gap a test should close or",
+        "*equivalent*: it behaves as the code does, so no test can tell them apart (each with its",
+        "reason in `tools/mutation_equivalents.txt`).",
         "",
         "| module | mutants | killed | survived | no tests | equivalent | score "
         "| excluding equivalents |",
@@ -87,7 +88,7 @@ def report(results: dict[str, str], table: list[dict]) -> str:
         bad = [f"table: {r['where']}: {r['mutation']}" for r in table if r["status"] != "killed"]
         lines.append(_row("ops.py (the table's entries)", counts, sum(b in known for b in bad)))
         survivors += [(b, "survived") for b in bad]
-    lines += ["", "## Survivors", ""]
+    lines += ["", "Survivors:", ""]
     if not survivors:
         lines.append("None.")
     for name, status in survivors:
