@@ -5,9 +5,9 @@
 #                    the first run takes about 5 minutes and makes a 1.5 GB .venv/ (torch, mostly)
 #   ./dev.sh bench   install the peers (micrograd, torch) and run the benchmark
 #   ./dev.sh docs    install the docs tools (and KaTeX with npm) and build the site into site/
-#   ./dev.sh mutate  mutation testing of engine, ops, nn and backprop (mutmut, then the op table's
-#                    entries by tools/mutate_table.py); writes tools/mutation-results.md.  Slow (an hour
-#                    or more on 2 cores), never in CI.  Arguments: mutmut's mutant names/globs
+#   ./dev.sh mutate  mutation testing of engine, ops, nn and backprop (mutmut, then the op
+#                    table's entries by tools/mutate_table.py); writes tools/mutation-results.md.
+#                    Slow (hours on 2 cores), never in CI.  Arguments: mutmut's mutant names/globs
 # Graphviz's `dot` program (and, for `test`, Chromium) is installed with apt-get when it is
 # missing and we run as root; otherwise we print how to install it.
 set -euo pipefail
