@@ -5,6 +5,9 @@
 #                    the first run takes about 5 minutes and makes a 1.5 GB .venv/ (torch, mostly)
 #   ./dev.sh bench   install the peers (micrograd, torch) and run the benchmark
 #   ./dev.sh docs    install the docs tools (and KaTeX with npm) and build the site into site/
+#   ./dev.sh mutate  mutation testing of engine, ops, nn and backprop (mutmut, then the op
+#                    table's entries by tools/mutate_table.py); writes tools/mutation-results.md.
+#                    Slow (hours on 2 cores), never in CI.  Arguments: mutmut's mutant names/globs
 # Graphviz's `dot` program (and, for `test`, Chromium) is installed with apt-get when it is
 # missing and we run as root; otherwise we print how to install it.
 set -euo pipefail
@@ -113,6 +116,18 @@ case "$task" in
     # (NO_MKDOCS_2_WARNING: mkdocs-material's banner about a future MkDocs, not about this site)
     NO_MKDOCS_2_WARNING=1 "$VENV/bin/python" -m mkdocs build --strict "$@"
     echo "dev.sh: the site is in site/ (open site/index.html)" >&2
+    ;;
+  mutate)
+    ensure_venv mutate
+    rm -rf mutants  # a fresh copy: mutmut's cache does not see a changed test
+    # CI=true: hypothesis derandomized, so a survivor is the same on every run
+    CI=true "$VENV/bin/mutmut" run --max-children "${MUTATE_JOBS:-2}" "$@" || true
+    "$VENV/bin/mutmut" results --all true >mutants/results.txt
+    "$VENV/bin/python" tools/mutmut_recheck.py mutants/results.txt  # survivors on every test
+    "$VENV/bin/python" tools/mutate_table.py --json mutants/table.json
+    "$VENV/bin/python" tools/mutation_report.py mutants/results.txt mutants/table.json \
+      >tools/mutation-results.md
+    echo "dev.sh: the report is tools/mutation-results.md (on the Reliability page)" >&2
     ;;
   help|-h|--help)
     sed -n '2,/^set -euo/p' "$0" | sed '$d'  # the comment at the top, without the code after it

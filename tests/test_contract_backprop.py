@@ -1,0 +1,88 @@
+"""`microgrid.backprop`'s public contract (shared/DESIGN.md, "microgrid.backprop"), one claim
+a test, for the behaviours a mutation run found unpinned: the default cost, the edges of the
+cross-entropy check, and the text of the refusals.  Numbers are checked against the closed
+forms of docs/backprop.md §3 and §9 worked by hand in the test.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from microgrid import backprop as bp
+
+
+# ------------------------------------------------------------------ costs
+def test_cost_value_is_quadratic_by_default():
+    # C = ½ Σ_j (y_j − a_j)² = ½ (0.8² + 0.6²) = 0.5
+    assert bp.cost_value([0.2, 0.6], [1.0, 0.0]) == pytest.approx(0.5, abs=1e-15)
+
+
+def test_cost_gradient_is_quadratic_by_default():
+    assert bp.cost_gradient([0.25, 0.75], [1.0, 0.0]) == [-0.75, 0.75]
+
+
+def test_cross_entropy_cost_is_the_binary_log_loss():
+    # C = −[1·ln 0.25 + 0·ln 0.75] − [0·ln 0.75 + 1·ln(1 − 0.75)] = 2 ln 4
+    assert bp.cost_value([0.25, 0.75], [1.0, 0.0], "cross_entropy") == \
+        pytest.approx(2 * math.log(4.0), rel=1e-15)
+
+
+@pytest.mark.parametrize("a", [0.0, 1.0])
+def test_an_output_of_exactly_zero_or_one_is_refused_by_cross_entropy(a):
+    with pytest.raises(ValueError, match=rf"cross_entropy: output a\^L_1 = {a!r}; the cost needs "
+                                         r"0 < a < 1 \(use a sigmoid output layer"):
+        bp.cost_value([a], [1.0], "cross_entropy")
+
+
+@pytest.mark.parametrize("where", [bp.cost_value, bp.cost_gradient])
+def test_an_output_of_zero_is_refused_by_every_cross_entropy_function(where):
+    with pytest.raises(ValueError, match=r"output a\^L_2 = 0\.0"):
+        where([0.5, 0.0], [1.0, 0.0], "cross_entropy")
+
+
+def test_the_sigmoid_output_error_refuses_an_output_of_zero_under_cross_entropy():
+    with pytest.raises(ValueError, match=r"output a\^L_1 = 0\.0"):
+        bp.output_error([-800.0], [0.0], [1.0], "sigmoid", "cross_entropy")
+
+
+@pytest.mark.parametrize("y", [0.0, 1.0])
+def test_a_target_of_exactly_zero_or_one_is_accepted_by_cross_entropy(y):
+    assert math.isfinite(bp.cost_value([0.5], [y], "cross_entropy"))
+
+
+@pytest.mark.parametrize("y", [-0.5, 1.5])
+def test_a_target_outside_zero_one_is_refused_by_cross_entropy(y):
+    with pytest.raises(ValueError, match=rf"cross_entropy: target y_1 = {y!r}; binary targets "
+                                         r"must be in \[0, 1\]"):
+        bp.cost_value([0.5], [y], "cross_entropy")
+
+
+@pytest.mark.parametrize("where", [bp.cost_value, bp.cost_gradient])
+def test_an_unknown_cost_lists_the_valid_ones(where):
+    with pytest.raises(ValueError, match=r"unknown cost 'hinge'; valid costs are 'quadratic', "
+                                         "'cross_entropy'"):
+        where([0.5], [1.0], "hinge")
+
+
+def test_backprop_refuses_an_unknown_cost_listing_the_valid_ones():
+    with pytest.raises(ValueError, match=r"unknown cost 'hinge'; valid costs are"):
+        bp.backprop([[[0.5]]], [[0.0]], [1.0], [1.0], cost="hinge")
+
+
+# ------------------------------------------------------------------ σ and σ′ at their kinks
+def test_relu_prime_at_zero_is_zero_as_in_pytorch():
+    assert bp.sigma_prime(0.0, "relu") == 0.0 and bp.sigma_prime(1e-300, "relu") == 1.0
+
+
+def test_relu_at_zero_is_zero():
+    assert bp.sigma(0.0, "relu") == 0.0 and bp.sigma(-1e-300, "relu") == 0.0
+
+
+def test_sigmoid_at_zero_is_one_half_with_slope_one_quarter():
+    assert bp.sigma(0.0) == 0.5 and bp.sigma_prime(0.0) == 0.25
+
+
+def test_linear_is_the_identity_with_slope_one():
+    assert bp.sigma(-2.5, "linear") == -2.5 and bp.sigma_prime(-2.5, "linear") == 1.0

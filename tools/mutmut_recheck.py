@@ -1,0 +1,72 @@
+"""The second stage of `./dev.sh mutate`: every mutant mutmut left alive, run again on the
+whole core test selection (pyproject's [tool.mutmut]), not only on the tests mutmut's
+statistics tied to its function.
+
+    python tools/mutmut_recheck.py mutants/results.txt   # rewrites the file's survivors
+
+mutmut runs a mutant on the tests that called its function during its statistics run; a test
+added since, or one that reaches the function through a path the statistics did not record,
+is left out.  Here each survivor is activated the way mutmut does (the environment variable
+MUTANT_UNDER_TEST) in the copy mutmut made (``mutants/``, whose tests are refreshed from
+``tests/`` first) and the selection runs in a forked child, stopping at the first failure.
+A survivor it kills is written ``killed`` in the results file.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import tomllib
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _pytest(args: list[str], mutant: str) -> int:
+    pid = os.fork()
+    if pid == 0:
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.dup2(devnull, 2)
+            os.environ["MUTANT_UNDER_TEST"] = mutant
+            import pytest
+
+            os._exit(int(pytest.main(args)))
+        except BaseException:
+            os._exit(99)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+
+def main(argv: list[str]) -> None:
+    results = Path(argv[0]).resolve()
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mutmut"]
+    shutil.copytree(ROOT / "tests", ROOT / "mutants" / "tests", dirs_exist_ok=True)
+    args = ["-x", "-q", "--rootdir=.", *config["pytest_add_cli_args"],
+            *config["pytest_add_cli_args_test_selection"]]
+    import hypothesis  # noqa: F401 - imported once, here; the children inherit them
+    import numpy  # noqa: F401
+    import torch  # noqa: F401
+
+    os.chdir(ROOT / "mutants")
+    sys.path.insert(0, str(ROOT / "mutants"))
+    os.environ["CI"] = "true"
+    if _pytest(args, "") != 0:
+        sys.exit("mutmut_recheck: the selection fails without a mutant")
+    lines = results.read_text(encoding="utf-8").splitlines()
+    out = []
+    for line in lines:
+        name, sep, status = line.strip().rpartition(": ")
+        if sep and status in ("survived", "no tests"):
+            if _pytest(args, name) != 0:
+                status = "killed"
+            print(f"{status:8} {name}", flush=True)
+            line = f"    {name}: {status}"
+        out.append(line)
+    results.write_text("\n".join(out) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
