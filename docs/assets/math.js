@@ -34,8 +34,11 @@ const MG_SYMBOLS = {
   "⊙": "\\odot ", "·": "\\cdot ", "×": "\\times ", "−": "-", "ᵀ": "^{\\mathsf{T}}",
   "′": "'", "≤": "\\le ", "≥": "\\ge ", "∈": "\\in ", "…": "\\dots ", "←": "\\leftarrow ",
   "→": "\\to ", "½": "\\tfrac12 ", "²": "^2", "³": "^3", "√": "\\surd ", "±": "\\pm ",
+  "{": "\\{", "}": "\\}",  // braces that are not a script's group: a set, {−1, +1}
 };
-const MG_FUNCTIONS = new Set(["ln", "log", "exp", "max", "min", "tanh"]);
+const MG_FUNCTIONS = new Set(["ln", "log", "exp", "max", "min", "tanh", "softplus"]);
+// KaTeX has these as commands; softplus is written with \operatorname
+const MG_KATEX_FUNCTIONS = new Set(["ln", "log", "exp", "max", "min", "tanh"]);
 // what a formula's token may hold (a dot only inside a number, see mgMathy)
 const MG_CHARSET = /^[\p{L}\p{N}^_{}()[\],'′ᵀ+\-−=·×⊙/…∇∂Σ√½²³≤≥∈←→|±]+$/u;
 // a script: ^ or _ with a {group}, a (group) or up to three letters or digits
@@ -72,7 +75,8 @@ function mgTex(s) {
     } else if (/[A-Za-z]/.test(c)) {
       const word = s.slice(i).match(/^[A-Za-z]+/)[0];
       if (word.length === 1) out += word;
-      else out += MG_FUNCTIONS.has(word) ? "\\" + word + " " : "\\mathrm{" + word + "}";
+      else if (MG_KATEX_FUNCTIONS.has(word)) out += "\\" + word + " ";
+      else out += (MG_FUNCTIONS.has(word) ? "\\operatorname{" : "\\mathrm{") + word + "}";
       i += word.length;
     } else {
       out += MG_SYMBOLS[c] !== undefined ? MG_SYMBOLS[c] : c;
@@ -107,20 +111,43 @@ function mgRuns(text) {
     while (run.length && MG_OPERATOR.test(run[run.length - 1].core)) run.pop();
     // "a δ^l_j": the article, not a variable (but "a = σ(z)" keeps its a)
     if (run.length > 1 && /^[aA]$/.test(run[0].core) && !MG_OPERATOR.test(run[1].core)) run.shift();
+    const last = run[run.length - 1];
     if (run.some((t) => t.kind === "strong"))
-      runs.push([run[0].start, run[run.length - 1].start + run[run.length - 1].core.length]);
+      runs.push(mgBalanced(text, run[0].start, last.start + last.core.length));
     run = [];
   };
   for (const tok of mgTokens(text)) {
-    const m = tok.text.match(/^(.*?)([,.;:!?"”’]*)$/u);
-    const core = m[1], tail = m[2];
+    // quotes and closing punctuation are text: "a_in × δ_out". ends a run and starts one
+    const m = tok.text.match(/^(["“‘]*)(.*?)([,.;:!?"”’]*)$/u);
+    const head = m[1], core = m[2], tail = m[3];
+    if (head) close();
+    if (head && /["”’]/.test(tail)) continue;  // a quoted string: "σ({0})" is a format
     const kind = mgMathy(core);
     if (!kind) { close(); continue; }
-    run.push({ core, kind, start: tok.start });
-    if (tail) close();
+    // a comma inside brackets belongs to the formula: max(0, 1 − y_n s_n)
+    const open = (run.map((t) => t.core).join(" ") + core).replace(/[^([]/g, "").length
+      - (run.map((t) => t.core).join(" ") + core).replace(/[^)\]]/g, "").length;
+    const keep = tail === "," && open > 0;
+    run.push({ core: keep ? core + tail : core, kind, start: tok.start + head.length });
+    if (tail && !keep) close();
   }
   close();
   return runs;
+}
+
+// [start, end) without a bracket that opens or closes outside it: "(so … δ = ∂C/∂z);" gives
+// "δ = ∂C/∂z", and "∂out/∂parent (" gives "∂out/∂parent".
+function mgBalanced(text, start, end) {
+  const depth = (s) => s.replace(/[^([]/g, "").length - s.replace(/[^)\]]/g, "").length;
+  let changed = true;
+  while (changed && end > start) {
+    changed = false;
+    const s = text.slice(start, end).trimEnd();
+    end = start + s.length;
+    if (/[([]$/.test(s) || (depth(s) < 0 && /[)\]]$/.test(s))) { end -= 1; changed = true; }
+    else if (/^[)\]]/.test(s) || (depth(s) > 0 && /^[([]/.test(s))) { start += 1; changed = true; }
+  }
+  return [start, end];
 }
 
 function mgTypesetNotation(root) {
