@@ -13,6 +13,7 @@ them the tests are skipped with that hint, which CI reports as a failure (tests/
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -24,7 +25,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 pytest.importorskip("mkdocs", reason="the site needs the docs tools: ./dev.sh docs installs "
                     "them (pip install -e '.[docs]')")
-sys.path.insert(0, str(ROOT / "docs"))
+sys.path.insert(0, str(ROOT / "docs"))  # hooks.py, search_words.py
 import hooks  # noqa: E402 - docs/hooks.py, the site's build hooks
 from pages import Opened, checked_at_the_end  # noqa: E402
 
@@ -195,3 +196,229 @@ def test_notebook_pages_lose_the_cdn_mathjax_and_get_site_links():
     (top,) = list(page.toc)
     assert top.id == "1-a-value" and top.title == "1 · A Value"
     assert [c.id for c in top.children] == ["sub"]
+
+
+# ------------------------------------------------------------- the newcomer's pass (issue 28)
+# Each page as a reader opens it on a laptop (1280×720) and on a large screen (1920×1080).
+SIZES = [(1280, 720), (1920, 1080)]
+NOTEBOOK_PAGES = [f"notebooks/{p.stem}.html" for p in sorted((ROOT / "notebooks").glob("*.ipynb"))]
+CODE_PAGES = ["index.html", "backprop.html", "guide/compile.html", "guide/training.html",
+              "guide/saving.html", "benchmarks.html", "api.html", *NOTEBOOK_PAGES]
+TABLE_PAGES = ["benchmarks.html", "backprop.html", "reliability.html", "guide/ops.html",
+               "guide/training.html"]
+
+# Every word or number (a signed, dotted run of letters and digits) of the given boxes' text that
+# the browser set on more than one line: "-0.⏎1212595883", "com⏎pile".  A line may still break
+# where a reader expects it (at a space, between ")(").
+BROKEN_TOKENS = """(selector) => {
+    const broken = [], word = /[-+−]?[\\p{L}\\p{N}_]+(?:\\.[\\p{L}\\p{N}_]+)*/gu;
+    for (const box of document.querySelectorAll(selector)) {
+        const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
+        while (walker.nextNode()) {
+            const node = walker.currentNode;
+            for (const m of node.data.matchAll(word)) {
+                const r = document.createRange();
+                r.setStart(node, m.index);
+                r.setEnd(node, m.index + m[0].length);
+                const tops = new Set([...r.getClientRects()].filter(q => q.width > 0)
+                                     .map(q => Math.round(q.top)));
+                if (tops.size > 1) broken.push(m[0]);
+            }
+        }
+    }
+    return broken; }"""
+
+CODE_BOXES = ".md-typeset pre > code, .highlight-ipynb pre, .jp-OutputArea-output pre"
+
+
+def open_at(browser, site, name: str, width: int, height: int, opened: list) -> Reader:
+    opened.append(Reader(browser, site / name, width, height))
+    return opened[-1]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("name", NOTEBOOK_PAGES)
+def test_notebook_outputs_never_break_a_line_inside_a_number_or_a_word(browser, site, name,
+                                                                        size):
+    with checked_at_the_end() as opened:
+        r = open_at(browser, site, name, *size, opened)
+        assert r.page.eval_on_selector_all(".jp-OutputArea-output pre", "ps => ps.length") >= 1
+        broken = r.page.evaluate(BROKEN_TOKENS, ".jp-OutputArea-output pre")
+        assert broken == [], f"{name}: set on two lines: {broken[:10]}"
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("name", CODE_PAGES)
+def test_no_code_block_hides_text_to_the_right_or_breaks_a_word(browser, site, name, size):
+    """A long line wraps at a space, inside its box: nothing to scroll to, nothing cut."""
+    with checked_at_the_end() as opened:
+        r = open_at(browser, site, name, *size, opened)
+        wider = r.page.eval_on_selector_all(CODE_BOXES, """bs => bs
+            .filter(b => b.scrollWidth > b.clientWidth + 1)
+            .map(b => [b.scrollWidth, b.clientWidth, b.innerText.slice(0, 60)])""")
+        assert wider == [], f"{name}: code wider than its box: {wider[:5]}"
+        broken = r.page.evaluate(BROKEN_TOKENS, CODE_BOXES)
+        assert broken == [], f"{name}: code set on two lines inside a word: {broken[:10]}"
+
+
+@pytest.mark.parametrize("name", ["index.html", "api.html", "guide/compile.html"])
+def test_the_copy_button_covers_no_code(read, name):
+    r = read(name)
+    covered = r.page.evaluate("""() => {
+        const hit = [];
+        for (const nav of document.querySelectorAll('pre > .md-code__nav')) {
+            const n = nav.getBoundingClientRect();
+            const code = nav.parentElement.querySelector('code');
+            const walker = document.createTreeWalker(code, NodeFilter.SHOW_TEXT);
+            while (walker.nextNode()) {
+                const t = walker.currentNode;
+                for (const m of t.data.matchAll(/\\S+/g)) {  // the ink, not a hanging space
+                    const range = document.createRange();
+                    range.setStart(t, m.index);
+                    range.setEnd(t, m.index + m[0].length);
+                    for (const q of range.getClientRects())
+                        if (q.right > n.left && q.left < n.right && q.bottom > n.top
+                            && q.top < n.bottom) hit.push(m[0]);
+                }
+            }
+        }
+        return hit; }""")
+    assert covered == [], f"{name}: under the copy button: {covered[:5]}"
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("name", TABLE_PAGES)
+def test_every_table_fits_the_text_column_in_type_a_reader_can_read(browser, site, name, size):
+    with checked_at_the_end() as opened:
+        r = open_at(browser, site, name, *size, opened)
+        tables = r.page.evaluate("""() => {
+            const column = document.querySelector('article').getBoundingClientRect();
+            return [...document.querySelectorAll('article table')].map(t => {
+                const box = t.getBoundingClientRect();
+                const sizes = [...t.querySelectorAll('th, td, code')]
+                    .map(e => parseFloat(getComputedStyle(e).fontSize));
+                return {right: box.right - column.right, scroll: t.scrollWidth - t.clientWidth,
+                        smallest: Math.min(...sizes), head: t.rows[0].innerText.slice(0, 50)};
+            }); }""")
+        assert tables
+        for t in tables:
+            assert t["right"] <= 1 and t["scroll"] <= 1, f"{name}: wider than the column: {t}"
+            assert t["smallest"] >= 11, f"{name}: text under 11 px: {t}"
+
+
+def test_the_benchmarks_chains_stay_on_one_line(read):
+    """W2's chain column: `y = y + 1.0` is code a reader compares row by row."""
+    r = read("benchmarks.html")
+    lines = r.page.eval_on_selector_all(
+        "article table td code", "cs => cs.map(c => [c.innerText, c.getClientRects().length])")
+    chains = [(text, n) for text, n in lines if text.startswith("y = ")]
+    assert len(chains) >= 4
+    assert all(n == 1 for _, n in chains), chains
+
+
+# plain notation a reader should see typeset: a one-letter (or Greek) base with ^ or _ after
+# it (δ^L, ∇_a, Σ_n, C^n, z^l_j), or TeX left as text; identifiers (make_moons) do not match
+RAW_NOTATION = re.compile(r"(?<![\w.])[A-Za-zδσ∇Σθ][\^_][\w{(]|\\(nabla|delta|sigma|partial)")
+NOTATION_TEXT = """(selector) => [...document.querySelectorAll(selector)].map(e => {
+    const copy = e.cloneNode(true);
+    copy.querySelectorAll('pre, code, .katex, .headerlink').forEach(x => x.remove());
+    return copy.textContent; }).join('\\n')"""
+
+
+@pytest.mark.parametrize("name, where", [
+    ("backprop.html", "article h2, article h3"),
+    ("backprop.html", ".md-sidebar--secondary .md-nav"),
+    ("api.html", ".doc-contents"),
+    ("api.html", ".md-sidebar--secondary .md-nav"),
+    ("notebooks/04_compiled_step.html", "article .jp-MarkdownCell"),
+], ids=["derivation-headings", "derivation-toc", "api-docstrings", "api-toc", "notebook-4"])
+def test_no_notation_is_left_as_plain_text(read, name, where):
+    r = read(name)
+    text = r.page.evaluate(NOTATION_TEXT, where)
+    assert text.strip()
+    raw = sorted({m.group(0) for m in RAW_NOTATION.finditer(text)})
+    assert raw == [], f"{name} ({where}): left as plain text: {raw}"
+
+
+def test_the_derivations_formula_headings_and_their_toc_entries_are_typeset(read):
+    r = read("backprop.html")
+    for anchor in ("8-σz--σz1--σz", "9-cross-entropy-with-sigmoid-outputs-δl--al--y"):
+        assert r.page.locator(f"h2[id='{anchor}'] .katex").count() == 1, anchor
+        toc = r.page.locator(f".md-sidebar--secondary a[href='#{anchor}'] .katex")
+        assert toc.count() == 1, anchor
+    # the API's BP1 reads as the derivation writes it: δ^L = ∇_a C ⊙ σ'(z^L)
+    r = read("api.html")
+    bp1 = r.page.locator("[id='microgrid.backprop.output_error'] ~ .doc-contents .katex").first
+    assert "∇" in bp1.inner_text() and "⊙" in bp1.inner_text()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_api_badges_are_legible_and_member_headings_are_not_smaller_than_the_text(browser, site,
+                                                                                  size):
+    with checked_at_the_end() as opened:
+        r = open_at(browser, site, "api.html", *size, opened)
+        sizes = r.page.evaluate("""() => {
+            const px = e => parseFloat(getComputedStyle(e).fontSize);
+            return {body: px(document.querySelector('.doc-contents p')),
+                    badges: [...document.querySelectorAll('.doc-label, .doc-label *')]
+                        .map(e => [e.textContent.trim(), px(e)]),
+                    names: [...document.querySelectorAll('.doc-heading .doc-object-name')]
+                        .map(e => [e.textContent.trim(), px(e)])}; }""")
+        assert {text for text, _ in sizes["badges"]} >= {"classmethod", "property"}
+        small = [b for b in sizes["badges"] if b[1] < 11]
+        assert small == [], f"badges under 11 px: {small[:5]}"
+        smaller = [n for n in sizes["names"] if n[1] < sizes["body"]]
+        assert smaller == [], f"headings smaller than the body's {sizes['body']} px: {smaller[:5]}"
+
+
+def test_no_api_table_has_an_empty_cell(read):
+    """Value's attributes have no types: a Name | Type | Description table left the Type cells
+    of six of its seven rows empty."""
+    r = read("api.html")
+    empty = r.page.evaluate("""() => [...document.querySelectorAll('.doc-contents table')]
+        .flatMap(t => [...t.rows].slice(1).filter(row => [...row.cells]
+            .some(c => !c.innerText.trim())).map(row => row.innerText.trim().slice(0, 40)))""")
+    assert empty == [], f"rows with an empty cell: {empty}"
+
+
+def test_searching_delta_finds_the_derivation_and_the_pages_about_δ(read):
+    r = read("index.html")
+    r.page.click(".md-search__input")
+    r.page.keyboard.type("delta")
+    r.page.wait_for_selector(".md-search-result__item", timeout=15000)
+    for _ in range(5):  # the results beyond the first ten load as the list is scrolled
+        r.page.evaluate("document.querySelector('.md-search__scrollwrap').scrollTop = 1e6")
+        r.page.wait_for_timeout(300)
+    found = r.page.eval_on_selector_all(
+        ".md-search-result__link", "as => as.map(a => a.getAttribute('href').split('?')[0])")
+    assert any(h.endswith("/backprop.html") for h in found), found
+    assert any(h.endswith("/guide/explorer.html") for h in found), found
+
+
+def test_the_search_index_names_the_symbols_a_section_uses(site):
+    import search_words  # docs/search_words.py, the hook that adds the names
+
+    assert search_words.keywords("the error δ^l_j and σ'(z)").split() == ["delta", "sigma"]
+    assert search_words.keywords(r"\(\delta^L = \nabla_a C\)").split() == ["delta", "nabla"]
+    assert search_words.keywords(r"\deltax and deltas") == ""
+    js = (site / "search" / "search_index.js").read_text(encoding="utf-8")
+    index = json.loads(js.removeprefix("var __index = "))
+    assert "keywords" in index["config"]["fields"]
+    derivation = [d for d in index["docs"] if d["location"].startswith("backprop.html#6-")]
+    assert derivation and "delta" in derivation[0]["keywords"].split()
+
+
+def test_the_compile_guide_says_what_w1_is_where_it_first_names_it():
+    text = (ROOT / "docs" / "guide" / "compile.md").read_text(encoding="utf-8")
+    first = text.index("W1")
+    assert "2-16-16-1" in text[first:first + 200], text[first - 100:first + 200]
+
+
+def test_notebook_titles_are_numbered_as_the_navigation_numbers_them():
+    nav = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        number = int(path.name.split("_")[0])
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        title = "".join(nb["cells"][0]["source"]).splitlines()[0]
+        assert title.startswith(f"# {number} · "), (path.name, title)
+        assert re.search(rf'"{number} · [^"]+": notebooks/{path.name}', nav), path.name
