@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import html.parser
 import importlib.metadata
 import json
@@ -126,6 +127,19 @@ _NB_LINK = re.compile(r'href="(\.\./docs/)?([\w./-]+)\.(md|ipynb)(#[^"]*)?"')
 
 
 _HEADING = re.compile(r'<h([1-6]) id="([^"]+)">(.*?)</h\1>', re.S)
+
+
+def on_page_markdown(markdown: str, page, config, files) -> str:
+    """The Playground's editor starts with the README's example (one fact in one place)."""
+    if page.file.src_uri != "playground.md":
+        return markdown
+    return markdown.replace("{{README_EXAMPLE}}", html.escape(readme_example(), quote=False))
+
+
+def readme_example() -> str:
+    """The README's first Python example: the one Get started and the Playground show."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return re.search(r"```python\n(.*?)```", text, re.S)[1]
 
 
 def on_page_content(html_text: str, page, config, files) -> str:

@@ -139,7 +139,7 @@ def pipe(graph: graphviz.Digraph, format: str) -> bytes:
 def _render_in_page(graph: graphviz.Digraph, filename: str | None = None,
                     directory: str | None = None, *, format: str | None = None) -> str:
     # Digraph.render's file layout: the DOT source at filename, the picture at filename.format
-    source_path = Path(graph.save(filename, directory))
+    source_path = Path(graph.save(filename, directory=directory))
     format = format or graph.format
     out = pipe(graph, format)
     if format == "svg":
