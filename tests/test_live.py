@@ -247,6 +247,14 @@ def readme_output() -> str:
 
 
 # ------------------------------------------------------------------ the site's files
+def test_readmes_first_screen_says_the_site_runs_microgrid_and_how_to_serve_it():
+    first_screen = "\n".join(README.splitlines()[:20])
+    assert "runs microgrid itself in its pages" in first_screen
+    assert "python3 -m http.server -d site -b 127.0.0.1 8000" in first_screen
+    assert "./dev.sh serve" in first_screen
+
+
+
 def test_the_lock_file_lists_only_microgrid_and_graphviz_with_their_hashes(site):
     import hashlib
 
@@ -384,3 +392,34 @@ def test_from_file_the_live_parts_say_they_need_http_and_the_page_works(browser,
     assert "served over HTTP" in play.inner_text('[data-role="output"]')
     assert errors == []
     ctx.close()
+
+
+# ------------------------------------------------------------------ every example of the site
+EXAMPLE_PAGES = ["index.html", "backprop.html"] + [
+    f"guide/{md.stem}.html" for md in sorted((ROOT / "docs" / "guide").glob("*.md"))
+    if "```python" in md.read_text(encoding="utf-8")]
+SHOWS = {"guide/drawing.html": "svg", "guide/explorer.html": "iframe"}  # the file it writes
+
+
+@pytest.mark.parametrize("name", EXAMPLE_PAGES)
+def test_every_python_example_runs_in_the_page_or_says_what_it_needs(live, name):
+    page = live(name).page
+    blocks = page.locator("article div.language-python").count()
+    runs = page.locator("article .mg-live-run")
+    needs = page.locator("article .mg-live-needs")
+    assert blocks >= 1 and blocks == runs.count() + needs.count()
+    for i in range(runs.count()):
+        runs.nth(i).click()
+        page.wait_for_function(
+            f"() => !document.querySelectorAll('article .mg-live-run')[{i}].disabled")
+        out = page.locator("article .mg-live-output").nth(i)
+        assert out.locator(".mg-live-error, .mg-live-restart").count() == 0, out.inner_text()
+        assert out.inner_text().strip() or out.locator("svg, iframe").count()
+    if name in SHOWS:
+        assert page.locator(f"article .mg-live-output {SHOWS[name]}").count() >= 1
+
+
+def test_an_example_that_needs_torch_says_so_instead_of_a_run_button(live):
+    page = live("guide/torch.html").page
+    assert page.locator("article .mg-live-run").count() == 0
+    assert "needs PyTorch" in page.inner_text("article .mg-live-needs")

@@ -18,6 +18,9 @@
     [/matplotlib|microgrid\.plot\b|\bplot_\w+\(|from microgrid(\.plot)? import[^\n]*\bplot/, "matplotlib"],
   ];
   const scope = "page:" + location.pathname;
+  // Pages whose examples read a file another page's examples write (moons.json): that page's
+  // examples run first, in the same Python (tests/test_docs.py's NEEDS says the same).
+  const FIRST = { "guide/saving.html": "training.html", "guide/torch.html": "training.html" };
 
   function el(tag, cls, text) {
     const e = document.createElement(tag);
@@ -73,9 +76,16 @@
   async function runInto(code, out, runOpts) {
     const done = loadingInto(out.box);
     const ready = R.ready().then(done, done);
-    const result = await R.run(code, { ...out.opts, ...runOpts, scope: runOpts.scope || scope });
+    let printed = false;
+    const seen = (f) => (x) => { printed = true; return f && f(x); };
+    const o = out.opts;
+    const result = await R.run(code, { onStdout: seen(o.onStdout), onStderr: seen(o.onStderr),
+                                       onText: seen(o.onText), onSvg: seen(o.onSvg),
+                                       onHtml: seen(o.onHtml), ...runOpts,
+                                       scope: runOpts.scope || scope });
     await ready.catch(() => 0);
     done();
+    if (result.ok && !printed && !runOpts.quiet) out.print("✓ ran (nothing printed)", "mg-live-note");
     if (!result.ok) out.print(result.error, result.restarted ? "mg-live-restart" : "mg-live-error");
     return result;
   }
@@ -101,6 +111,22 @@
   }
 
   /* ---------------------------------------------------------------- examples of the pages */
+  async function prerequisite(out) {
+    const page = Object.keys(FIRST).find((p) => location.pathname.endsWith("/" + p));
+    if (!page || prerequisite.done) return true;
+    const url = new URL(FIRST[page], location.href);
+    out.print(`(running the examples of ${url.pathname.split("/").pop()} first: this page ` +
+              "reads the file they write)\n", "mg-live-note");
+    const doc = new DOMParser().parseFromString(await (await fetch(url)).text(), "text/html");
+    for (const block of doc.querySelectorAll("article div.language-python.highlight code")) {
+      if (needs(block.textContent)) continue;
+      const r = await runInto(block.textContent, output(el("div")), { quiet: true, scope: "page:" + url.pathname });
+      if (!r.ok) { out.print(r.error, "mg-live-error"); return false; }
+    }
+    prerequisite.done = true;
+    return true;
+  }
+
   function examples() {
     const blocks = [...document.querySelectorAll("article div.language-python.highlight")];
     const runnable = [];
@@ -119,16 +145,17 @@
       const out = output(box);
       const bar = buttons(document.createElement("div"), async () => {
         out.clear();
+        if (!(await prerequisite(out))) return;
         for (const earlier of runnable.slice(0, runnable.indexOf(entry))) {
           if (earlier.ran) continue;
           out.print("(running this page's examples above first)\n", "mg-live-note");
-          const r = await runInto(earlier.code, output(el("div")), {});
+          const r = await runInto(earlier.code, output(el("div")), { quiet: true });
           earlier.ran = r.ok;
           if (!r.ok) { out.print(r.error, "mg-live-error"); return; }
         }
         const r = await runInto(code, out, {});
         entry.ran = r.ok;
-        if (r.restarted) runnable.forEach((e) => { e.ran = false; });
+        if (r.restarted) { runnable.forEach((e) => { e.ran = false; }); prerequisite.done = false; }
       });
       block.after(bar, box);
     });
@@ -171,6 +198,7 @@
         return;
       }
       const editor = el("textarea", "mg-live-editor");
+      editor.wrap = "off";
       editor.value = entry.code;
       editor.spellcheck = false;
       editor.rows = Math.min(30, entry.code.split("\n").length + 1);

@@ -41,8 +41,8 @@
   "use strict";
   const script = document.currentScript;
   const base = new URL(".", script ? script.src : location.href).href;
-  const HTTP_HINT = "Running Python here needs the site served over HTTP: run " +
-    "`python -m http.server -d site -b 127.0.0.1 8000` in the checkout and open " +
+  const HTTP_HINT = "Running Python here needs the site served over HTTP: run `./dev.sh serve` " +
+    "(or `python -m http.server -d site -b 127.0.0.1 8000`) in the checkout and open " +
     "http://127.0.0.1:8000/ (the rest of the site works from file://).";
   const DEEP_CHAIN = "Python stopped: the browser's stack overflowed. This happens when CPython " +
     "frees a very deep graph at once (a chain of more than about 1,000 nested Values, whose " +

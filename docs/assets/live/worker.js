@@ -55,7 +55,7 @@ globalThis.fetch = async (url, init) => {
 
 // The Python side: one globals dict per scope; a run shows its last expression as Jupyter does.
 const RUNNER = `
-import ast, json, sys, traceback
+import ast, html, json, os, sys, traceback
 import js
 
 _scopes = {}
@@ -95,9 +95,34 @@ def _traceback(e):
         tb = tb.tb_next  # the runner's own frames are not the reader's
     return "".join(traceback.format_exception(type(e), e, tb))
 
+def _pictures():
+    """The drawings (.svg) and pages (.html, explorers) in the current folder, with their times."""
+    found = {}
+    for name in os.listdir("."):
+        if name.endswith((".svg", ".html")):
+            found[name] = os.stat(name).st_mtime_ns
+    return found
+
+def _show_written(before):
+    """Show what the example wrote (render(C, "graph.svg"), page.save("pass.html")) under it."""
+    for name, when in sorted(_pictures().items()):
+        if before.get(name) == when:
+            continue
+        with open(name, encoding="utf-8") as f:
+            text = f.read()
+        js.microgridPost("display", "text/plain", f"{name}, as the example wrote it:")
+        if name.endswith(".svg"):
+            js.microgridPost("display", "image/svg+xml", text)
+        else:
+            js.microgridPost("display", "text/html",
+                             f'<iframe class="microgrid-explorer" title="{html.escape(name)}" '
+                             f'srcdoc="{html.escape(text, quote=True)}" style="width: 100%; '
+                             'height: 760px; border: 1px solid #ccc;"></iframe>')
+
 def _run(code, scope):
     g = _scope(scope)
     try:
+        before = _pictures()
         tree = ast.parse(code, "<example>")
         last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
         exec(compile(tree, "<example>", "exec"), g)
@@ -105,6 +130,7 @@ def _run(code, scope):
         if last is not None:
             value = eval(compile(ast.Expression(last.value), "<example>", "eval"), g)
             _show(value)
+        _show_written(before)
         return json.dumps({"ok": True, "value": None if value is None else repr(value)})
     except BaseException as e:
         sys.stdout.flush()
