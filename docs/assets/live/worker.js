@@ -25,13 +25,16 @@ function progress(step, text, part = 0) {
 }
 
 // Pyodide fetches its big files itself; counting the bytes as they arrive tells the reader how
-// far the download is (a Response rebuilt around a counting stream keeps wasm streaming).
+// far the download is.
 const plainFetch = globalThis.fetch;
 globalThis.fetch = async (url, init) => {
   const response = await plainFetch(url, init);
   const total = Number(response.headers.get("content-length")) || 0;
   const name = String(url).split("/").pop();
-  if (!response.body || total < 500000) return response;
+  // Not the .wasm: a Response rebuilt around a stream has lost its link to the HTTP cache, and
+  // Chromium then compiles Python's WebAssembly again on every visit instead of reusing it.
+  if (name.endsWith(".wasm")) progress(1, `Downloading and compiling ${name} (${(total / 1e6).toFixed(1)} MB)`);
+  if (!response.body || total < 500000 || name.endsWith(".wasm")) return response;
   let got = 0;
   let told = 0;
   const step = name.endsWith(".wasm") ? 1 : 2;
@@ -46,7 +49,7 @@ globalThis.fetch = async (url, init) => {
       controller.enqueue(chunk);
     },
     flush() {
-      if (step === 1) progress(2, "Starting CPython (compiling its WebAssembly)");
+      progress(3, "Starting CPython");
     },
   }));
   return new Response(counted, { status: response.status, statusText: response.statusText,
@@ -155,7 +158,7 @@ async function start() {
   progress(1, "Starting Python (Pyodide, CPython in WebAssembly)");
   pyodide = await loadPyodide({ indexURL: here + "pyodide/", lockFileURL: here + "pyodide/pyodide-lock.json",
                                 packageBaseUrl: here + "pyodide/", fullStdLib: false });
-  progress(3, "Installing microgrid and graphviz (wheels from this site)");
+  progress(3, "Installing microgrid and graphviz (wheels from this site)", 0.5);
   await pyodide.loadPackage(["microgrid"], { messageCallback: () => {}, errorCallback: (m) => {
     throw new Error(m); } });
   progress(4, "Loading Graphviz (WebAssembly) for the drawings");
@@ -169,7 +172,7 @@ async function start() {
   pyodide.setStdout({ batched: (text) => postMessage({ type: "stdout", id: current, text: text + "\n" }) });
   pyodide.setStderr({ batched: (text) => postMessage({ type: "stderr", id: current, text: text + "\n" }) });
   progress(5, "Importing microgrid");
-  pyodide.runPython(RUNNER + "\nimport microgrid, microgrid.drawing, microgrid.explorer\n");
+  pyodide.runPython(RUNNER + "\nimport microgrid\n");  // drawing and explorer load when first used
   runPy = pyodide.globals.get("_run");
   callPy = pyodide.globals.get("_call");
   postMessage({ type: "ready" });
