@@ -243,6 +243,15 @@ def check_site(site: Path) -> list[str]:
                 problems.append(f"{name}: link to {url}: no such file")
             elif parts.fragment and target in pages and parts.fragment not in pages[target].ids:
                 problems.append(f"{name}: link to {url}: {target} has no #{parts.fragment}")
+    # the live parts' own scripts (not the vendored Pyodide and viz.js): a URL outside the site
+    # in any string of theirs (an import, a fetch, a worker) would be a load from outside
+    for js in sorted((site / LIVE).glob("*.js")):
+        if js.name == "viz.js":
+            continue
+        for url in re.findall(r"[\"'`]((?:https?:)?//[^\"'`\s]*)",
+                              js.read_text(encoding="utf-8")):
+            if not url.startswith("http://127.0.0.1"):  # the serve command's address, in a hint
+                problems.append(f"{js.relative_to(site).as_posix()}: loads {url}")
     for css in site.rglob("*.css"):
         for url in re.findall(r"(?:@import\s+|url\()\s*['\"]?(https?://[^'\")\s]+)",
                               css.read_text(encoding="utf-8", errors="replace")):

@@ -423,3 +423,17 @@ def test_an_example_that_needs_torch_says_so_instead_of_a_run_button(live):
     page = live("guide/torch.html").page
     assert page.locator("article .mg-live-run").count() == 0
     assert "needs PyTorch" in page.inner_text("article .mg-live-needs")
+
+
+def test_the_build_refuses_a_live_script_that_loads_from_outside_the_site(tmp_path):
+    live_dir = tmp_path / hooks.LIVE
+    live_dir.mkdir(parents=True)
+    for js in (ROOT / "docs" / "assets" / "live").glob("*.js"):
+        (live_dir / js.name).write_text(js.read_text(encoding="utf-8"), encoding="utf-8")
+    assert hooks.check_site(tmp_path) == []
+    worker = live_dir / "worker.js"
+    worker.write_text(worker.read_text(encoding="utf-8").replace(
+        '"./pyodide/pyodide.mjs"', '"https://cdn.jsdelivr.net/pyodide/v0.28.0/full/pyodide.mjs"'),
+        encoding="utf-8")
+    assert hooks.check_site(tmp_path) == [
+        f"{hooks.LIVE}/worker.js: loads https://cdn.jsdelivr.net/pyodide/v0.28.0/full/pyodide.mjs"]

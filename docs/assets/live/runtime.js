@@ -99,7 +99,7 @@
     };
     worker.onerror = (e) => {
       e.preventDefault && e.preventDefault();
-      readyReject(new Error("Python's worker failed to start: " + (e.message || e)));
+      readyReject(new Error("Python's worker failed to start: " + (e.message || "its script could not be loaded")));
     };
   }
 
