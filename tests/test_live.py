@@ -286,6 +286,17 @@ def test_run_on_get_started_prints_the_readmes_numbers(live):
     assert out.inner_text().strip() == readme_output()
 
 
+def test_while_python_loads_a_bar_says_what_it_is_doing_and_how_far(live):
+    page = live("index.html").page
+    page.click("article .mg-live-run >> nth=0")
+    loading = page.locator("article .mg-live-loading")
+    loading.wait_for()
+    assert re.match(r"Loading Python \([1-5] of 5\): \w", loading.inner_text().strip())
+    assert 0 <= loading.locator("progress").evaluate("b => b.value / b.max") <= 1
+    loading.wait_for(state="detached")  # gone once Python is ready
+    assert readme_output().splitlines()[0] in page.inner_text("article .mg-live-output")
+
+
 def test_the_playground_runs_draw_dot_and_shows_its_svg(live):
     lv = live("playground.html")
     lv.page.select_option('[data-role="examples"]', "draw")
