@@ -4,7 +4,9 @@
 #   ./dev.sh test    install everything the tests need and run the whole suite (+ notebooks, ruff);
 #                    the first run takes about 5 minutes and makes a 1.5 GB .venv/ (torch, mostly)
 #   ./dev.sh bench   install the peers (micrograd, torch) and run the benchmark
-#   ./dev.sh docs    install the docs tools (and KaTeX with npm) and build the site into site/
+#   ./dev.sh docs    install the docs tools (KaTeX, Pyodide, Graphviz-in-wasm with npm) and build
+#                    the site into site/
+#   ./dev.sh serve   serve site/ on http://127.0.0.1:8000/ (its pages run microgrid: that needs HTTP)
 #   ./dev.sh mutate  mutation testing of engine, ops, nn and backprop (mutmut, then the op
 #                    table's entries by tools/mutate_table.py); writes tools/mutation-results.md.
 #                    Slow (hours on 2 cores), never in CI.  Arguments: mutmut's mutant names/globs
@@ -44,7 +46,8 @@ ensure_chromium() {  # the browser tests drive the system's Chromium through Pla
 }
 
 ensure_katex() {  # the site's math: KaTeX from the npm registry, copied into site/ (no CDN)
-  if [ ! -f node_modules/katex/dist/katex.min.js ] || [ package.json -nt node_modules/.package-lock.json ]; then
+  if [ ! -f node_modules/katex/dist/katex.min.js ] || [ ! -f node_modules/pyodide/pyodide.asm.wasm ] ||
+     [ package.json -nt node_modules/.package-lock.json ]; then
     if ! command -v npm >/dev/null 2>&1; then
       echo "dev.sh: the docs need npm (for KaTeX): apt-get install npm" >&2
       exit 1
@@ -115,7 +118,14 @@ case "$task" in
     # raises fails the build; docs/hooks.py also refuses anything loaded from outside the site.
     # (NO_MKDOCS_2_WARNING: mkdocs-material's banner about a future MkDocs, not about this site)
     NO_MKDOCS_2_WARNING=1 "$VENV/bin/python" -m mkdocs build --strict "$@"
-    echo "dev.sh: the site is in site/ (open site/index.html)" >&2
+    echo "dev.sh: the site is in site/ (open site/index.html; ./dev.sh serve to run Python in it)" >&2
+    ;;
+  serve)
+    # The live parts (Run buttons, notebooks, the Playground: Pyodide in a Web Worker) need HTTP:
+    # from file:// Chromium refuses module workers and WebAssembly. Only this machine can connect.
+    [ -f site/index.html ] || { echo "dev.sh: no site/ yet: run ./dev.sh docs first" >&2; exit 1; }
+    echo "dev.sh: serving site/ on http://127.0.0.1:${1:-8000}/ (Ctrl+C stops)" >&2
+    exec "$PY" -m http.server -d site -b 127.0.0.1 "${1:-8000}"
     ;;
   mutate)
     ensure_venv mutate

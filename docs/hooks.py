@@ -8,6 +8,10 @@
   math like every other page's.
 * The explorer of the demo network (the one `microgrid explore` writes) becomes a page of the
   site, demo-explorer.html, framed by explorer-demo.md.
+* The live parts (docs/assets/live/: Run buttons, the Playground) run microgrid in the page:
+  Pyodide's core (npm `pyodide`), Graphviz in WebAssembly (npm `@viz-js/viz`), microgrid's wheel
+  built from this checkout and graphviz's wheel (from PyPI, cached in .cache/), and a lock file
+  listing only those two, all served from assets/live/: no micropip, no CDN.
 * After the build every page is checked: no tag loads anything from outside the site, and every
   relative link and #anchor points at something the site has.  Either kind of fault fails the
   build, like mkdocs's own strict checks (which do not look inside rendered notebooks).
@@ -15,9 +19,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import html
 import html.parser
+import importlib.metadata
+import json
 import posixpath
 import re
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -32,6 +42,11 @@ KATEX = ROOT / "node_modules" / "katex" / "dist"
 KATEX_FILES = ["katex.min.js", "katex.min.css", "contrib/auto-render.min.js"]
 SHIM = ROOT / "node_modules" / "iframe-worker" / "shim" / "index.js"  # mkdocs.yml: polyfills
 EXPLORER_PAGE = "demo-explorer.html"
+PYODIDE = ROOT / "node_modules" / "pyodide"
+PYODIDE_CORE = ["pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip"]
+VIZ = ROOT / "node_modules" / "@viz-js" / "viz" / "dist" / "viz.js"  # an ES module, wasm inside
+LIVE = "assets/live"  # the site's folder for the in-page Python (docs/assets/live/*.js beside it)
+WHEEL_CACHE = ROOT / ".cache" / "live-wheels"
 
 
 # ---------------------------------------------------------------------------- files
@@ -40,7 +55,7 @@ def on_files(files: Files, config) -> Files:
     for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
         files.append(File(f"notebooks/{nb.name}", src_dir=str(ROOT), dest_dir=config.site_dir,
                           use_directory_urls=config.use_directory_urls))
-    for needed in (KATEX / "katex.min.js", SHIM):
+    for needed in (KATEX / "katex.min.js", SHIM, VIZ, *(PYODIDE / f for f in PYODIDE_CORE)):
         if not needed.is_file():
             raise PluginError(f"{needed} is missing: run ./dev.sh docs, which installs it with "
                               "npm (package.json), or `npm ci` here")
@@ -49,7 +64,58 @@ def on_files(files: Files, config) -> Files:
     names = KATEX_FILES + [f"fonts/{f.name}" for f in sorted((KATEX / "fonts").glob("*.woff2"))]
     for name in names:
         files.append(File.generated(config, f"assets/katex/{name}", abs_src_path=str(KATEX / name)))
+    for name in PYODIDE_CORE:
+        files.append(File.generated(config, f"{LIVE}/pyodide/{name}",
+                                    abs_src_path=str(PYODIDE / name)))
+    files.append(File.generated(config, f"{LIVE}/viz.js", abs_src_path=str(VIZ)))
+    wheels = live_wheels()
+    for wheel in wheels:
+        files.append(File.generated(config, f"{LIVE}/pyodide/{wheel.name}",
+                                    abs_src_path=str(wheel)))
+    files.append(File.generated(config, f"{LIVE}/pyodide/pyodide-lock.json",
+                                content=live_lock(wheels)))
     return files
+
+
+# ---------------------------------------------------------------------------- the in-page Python
+def live_wheels() -> list[Path]:
+    """microgrid's wheel, built from this checkout, and graphviz's (pure Python) wheel."""
+    out = Path(tempfile.mkdtemp(prefix="microgrid-wheel-"))
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    built = subprocess.run([*pip, "wheel", "--no-deps", "-w", str(out), str(ROOT)],
+                           capture_output=True, text=True)
+    if built.returncode:
+        raise PluginError(f"building microgrid's wheel for the in-page Python failed:\n"
+                          f"{built.stderr[-2000:]}")
+    version = importlib.metadata.version("graphviz")  # the one microgrid is tested with
+    cached = sorted(WHEEL_CACHE.glob(f"graphviz-{version}-py3-none-any.whl"))
+    if not cached:
+        got = subprocess.run([*pip, "download", f"graphviz=={version}", "--no-deps",
+                              "--only-binary=:all:", "-d", str(WHEEL_CACHE)],
+                             capture_output=True, text=True)
+        cached = sorted(WHEEL_CACHE.glob(f"graphviz-{version}-py3-none-any.whl"))
+        if got.returncode or not cached:
+            raise PluginError(f"downloading graphviz=={version}'s wheel (pip download) failed:"
+                              f"\n{got.stderr[-2000:]}")
+    return sorted(out.glob("microgrid-*.whl")) + cached
+
+
+def live_lock(wheels: list[Path]) -> str:
+    """Pyodide's lock file listing only these wheels (each with its sha256): then
+    ``loadPackage("microgrid")`` installs microgrid and graphviz from the site, with no micropip
+    (the npm package does not ship it) and nothing from Pyodide's CDN."""
+    info = json.loads((PYODIDE / "pyodide-lock.json").read_text(encoding="utf-8"))["info"]
+    packages = {}
+    for wheel in wheels:
+        name, version = wheel.name.split("-")[:2]
+        packages[name] = {
+            "name": name, "version": version, "file_name": wheel.name,
+            "install_dir": "site", "package_type": "package",
+            "sha256": hashlib.sha256(wheel.read_bytes()).hexdigest(),
+            "imports": [name], "depends": ["graphviz"] if name == "microgrid" else [],
+            "unvendored_tests": False, "tool": {},
+        }
+    return json.dumps({"info": info, "packages": packages}, indent=1)
 
 
 # ---------------------------------------------------------------------------- notebook pages
@@ -61,6 +127,19 @@ _NB_LINK = re.compile(r'href="(\.\./docs/)?([\w./-]+)\.(md|ipynb)(#[^"]*)?"')
 
 
 _HEADING = re.compile(r'<h([1-6]) id="([^"]+)">(.*?)</h\1>', re.S)
+
+
+def on_page_markdown(markdown: str, page, config, files) -> str:
+    """The Playground's editor starts with the README's example (one fact in one place)."""
+    if page.file.src_uri != "playground.md":
+        return markdown
+    return markdown.replace("{{README_EXAMPLE}}", html.escape(readme_example(), quote=False))
+
+
+def readme_example() -> str:
+    """The README's first Python example: the one Get started and the Playground show."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    return re.search(r"```python\n(.*?)```", text, re.S)[1]
 
 
 def on_page_content(html_text: str, page, config, files) -> str:
@@ -164,6 +243,15 @@ def check_site(site: Path) -> list[str]:
                 problems.append(f"{name}: link to {url}: no such file")
             elif parts.fragment and target in pages and parts.fragment not in pages[target].ids:
                 problems.append(f"{name}: link to {url}: {target} has no #{parts.fragment}")
+    # the live parts' own scripts (not the vendored Pyodide and viz.js): a URL outside the site
+    # in any string of theirs (an import, a fetch, a worker) would be a load from outside
+    for js in sorted((site / LIVE).glob("*.js")):
+        if js.name == "viz.js":
+            continue
+        for url in re.findall(r"[\"'`]((?:https?:)?//[^\"'`\s]*)",
+                              js.read_text(encoding="utf-8")):
+            if not url.startswith("http://127.0.0.1"):  # the serve command's address, in a hint
+                problems.append(f"{js.relative_to(site).as_posix()}: loads {url}")
     for css in site.rglob("*.css"):
         for url in re.findall(r"(?:@import\s+|url\()\s*['\"]?(https?://[^'\")\s]+)",
                               css.read_text(encoding="utf-8", errors="replace")):

@@ -28,7 +28,7 @@ from .. import ops
 from ..engine import Const, Value, topological
 from ..notation import TEX_SCRIPT, parse_label
 from ..notation import label as notation_label
-from .svg import INSTALL_HINT, Drawing, GraphvizNotInstalled, dot_required, fix_svg
+from .svg import INSTALL_HINT, Drawing, GraphvizNotInstalled, fix_svg, pipe
 
 __all__ = ["draw_dot", "render", "math_label", "Drawing", "GraphvizNotInstalled", "INSTALL_HINT"]
 
@@ -391,8 +391,7 @@ def render(graph: Value | graphviz.Digraph, path: str | os.PathLike, format: str
         raise TypeError(f"render: expected a Value or a graphviz.Digraph, got {kind}")
     elif draw_options:
         raise TypeError("render: drawing options apply only when a Value is given")
-    with dot_required():
-        data = graph.pipe(format=format)
+    data = graph.pipe(format=format) if isinstance(graph, Drawing) else pipe(graph, format)
     if format == "svg" and not isinstance(graph, Drawing):  # a Drawing has done this already
         data = fix_svg(data.decode("utf-8")).encode("utf-8")
     path.write_bytes(data)

@@ -4,19 +4,25 @@
 the Graphviz ``dot`` program raises `GraphvizNotInstalled` (saying how to install it) from
 files, pipes and Jupyter's inline display alike, and its SVG is fixed for browsers
 (superscripts and subscripts moved into place, spaces at the ends of text runs kept).
+
+The renderer seam: `pipe` is where DOT text becomes a picture.  Normally the ``dot`` program
+does it (run by the graphviz package); in a browser page (Pyodide, which cannot start
+programs) the page's Graphviz compiled to WebAssembly does (`page_renderer`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import graphviz
 
-__all__ = ["Drawing", "GraphvizNotInstalled", "INSTALL_HINT", "dot_required", "fix_svg"]
+__all__ = ["Drawing", "GraphvizNotInstalled", "INSTALL_HINT", "dot_required", "fix_svg", "pipe",
+           "page_renderer"]
 
 INSTALL_HINT = (
     "rendering a drawing needs the Graphviz `dot` program, which was not found on PATH "
@@ -33,8 +39,8 @@ class GraphvizNotInstalled(graphviz.ExecutableNotFound):
     install it.  A subclass of ``graphviz.ExecutableNotFound``, so code catching that still
     works."""
 
-    def __init__(self) -> None:
-        RuntimeError.__init__(self, INSTALL_HINT)
+    def __init__(self, why: str = "") -> None:
+        RuntimeError.__init__(self, INSTALL_HINT + (f"\n({why})" if why else ""))
 
 
 class Drawing(graphviz.Digraph):
@@ -52,14 +58,20 @@ class Drawing(graphviz.Digraph):
         return f"<microgrid Drawing of {self.n_values} values; .source is its DOT text>"
 
     def pipe(self, format: str | None = None, *args: Any, **kwargs: Any) -> Any:
-        with dot_required():
-            out = super().pipe(format, *args, **kwargs)
+        if page_renderer() is not None:
+            out = pipe(self, format or self.format)
+            out = out.decode("utf-8") if kwargs.get("encoding") else out
+        else:
+            with dot_required():
+                out = super().pipe(format, *args, **kwargs)
         if (format or self.format) == "svg":
             out = fix_svg(out) if isinstance(out, str) else fix_svg(
                 out.decode("utf-8")).encode("utf-8")
         return out
 
     def render(self, *args: Any, **kwargs: Any) -> Any:
+        if page_renderer() is not None:  # no `dot` to write the file: write the page's picture
+            return _render_in_page(self, *args, **kwargs)
         with dot_required():
             path = super().render(*args, **kwargs)
         if str(path).endswith(".svg"):
@@ -70,13 +82,71 @@ class Drawing(graphviz.Digraph):
 
 @contextmanager
 def dot_required() -> Iterator[None]:
-    """Run Graphviz; a missing ``dot`` becomes `GraphvizNotInstalled`, saying how to install it."""
+    """Run Graphviz; a missing ``dot`` becomes `GraphvizNotInstalled`, saying how to install it.
+
+    So does a Python that cannot start programs at all (Pyodide with no page renderer raises
+    ``OSError: [Errno 138] emscripten does not support processes``): never a raw OSError."""
     try:
         yield
     except GraphvizNotInstalled:
         raise
     except graphviz.ExecutableNotFound as e:
         raise GraphvizNotInstalled() from e
+    except OSError as e:
+        if not _raised_starting_a_program(e):
+            raise  # a file that cannot be written, say: not about Graphviz
+        raise GraphvizNotInstalled(f"this Python cannot run the dot program: {e}") from e
+
+
+def _raised_starting_a_program(e: BaseException) -> bool:
+    tb = e.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_globals.get("__name__") == "subprocess":
+            return True
+        tb = tb.tb_next
+    return False
+
+
+# ---------------------------------------------------------------------------- the renderer seam
+PAGE_RENDERER = "microgridRenderDot"  # docs/assets/live/worker.mjs defines it: (dot, format) → text
+
+
+def page_renderer() -> Callable[[str, str], str] | None:
+    """The page's WebAssembly Graphviz, when this Python runs in a browser page (Pyodide) whose
+    JavaScript defines ``microgridRenderDot(dot_source, format)``; else None (the ``dot`` program
+    renders)."""
+    if sys.platform != "emscripten":
+        return None
+    import js  # Pyodide's module for the page's JavaScript globals
+
+    return getattr(js, PAGE_RENDERER, None)
+
+
+def pipe(graph: graphviz.Digraph, format: str) -> bytes:
+    """``graph`` rendered as ``format`` by this Python's renderer: the page's WebAssembly
+    Graphviz in a browser, else the ``dot`` program (`GraphvizNotInstalled` when there is none)."""
+    in_page = page_renderer()
+    if in_page is None:
+        with dot_required():
+            return graphviz.Digraph.pipe(graph, format=format)
+    try:
+        return str(in_page(graph.source, format)).encode("utf-8")
+    except Exception as e:  # the JavaScript error, e.g. a format it cannot write
+        raise ValueError(f"the page's Graphviz could not render {format!r} (it writes "
+                         f"'svg' and other text formats, not images): {e}") from None
+
+
+def _render_in_page(graph: graphviz.Digraph, filename: str | None = None,
+                    directory: str | None = None, *, format: str | None = None) -> str:
+    # Digraph.render's file layout: the DOT source at filename, the picture at filename.format
+    source_path = Path(graph.save(filename, directory=directory))
+    format = format or graph.format
+    out = pipe(graph, format)
+    if format == "svg":
+        out = fix_svg(out.decode("utf-8")).encode("utf-8")
+    target = source_path.with_name(f"{source_path.name}.{format}")
+    target.write_bytes(out)
+    return str(target)
 
 
 # Graphviz writes <SUP>/<SUB> into SVG as baseline-shift="super"/"sub" on a <text> element,
