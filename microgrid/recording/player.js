@@ -1,6 +1,6 @@
 // microgrid player: plays a training run, recorded (a `microgrid train --record` page) or live
 // (the site's training playground feeds it a frame at a time).  A classic script, no module
-// and no request: a recorded page opens from file://.
+// and no request: a recorded page opens from a file, with no server.
 //
 //   var player = MicrogridPlayer.mount(element, data, {keys: document});
 //   player.push({loss: [...], accuracy: [...], frame: {...}, done: false});   // live
@@ -339,8 +339,8 @@
       if (on) {
         if (P.index >= P.data.frames.length - 1) { show(0); }
         P.timer = setInterval(function () {
-          if (P.index >= P.data.frames.length - 1) { setPlaying(false); return; }
           show(P.index + 1);
+          if (P.index >= P.data.frames.length - 1) { setPlaying(false); }
         }, options.interval || 120);
       }
     }
