@@ -321,7 +321,11 @@
       stepEl.textContent = "step " + f.step + " / " + D.steps;
       var loss = f.loss !== undefined ? f.loss : valueAt(D.curves.loss, f.step);
       var acc = f.accuracy !== undefined ? f.accuracy : valueAt(D.curves.accuracy, f.step);
-      lossEl.textContent = f.loss === null ? "loss: overflowed" : "loss " + fmt(loss, 4);
+      var before = loss === null && f.loss === undefined && f.step > 0 ?
+        valueAt(D.curves.loss, f.step - 1) : null;  // live: the last step's, before its update
+      if (before !== null) { loss = before; acc = valueAt(D.curves.accuracy, f.step - 1); }
+      lossEl.textContent = f.loss === null ? "loss: overflowed" : "loss " + fmt(loss, 4) +
+        (before !== null ? " (step " + f.step + ", before its update)" : "");
       accEl.textContent = "accuracy " + pct(acc) +
         (f.correct !== undefined ? " (" + f.correct + "/" + D.points.length + ")" : "");
       lossEl.title = f.loss !== undefined ?
