@@ -33,7 +33,7 @@
     "        return {'error': str(e)}",
   ].join("\n");
   var R = null, player = null, defined = false;
-  var run = {id: 0, paused: false, busy: false, done: true, steps: 0, seconds: 0, chunk: 2,
+  var run = {id: 0, paused: false, busy: 0, mark: 0, done: true, steps: 0, seconds: 0, chunk: 2,
              compiled: false, total: 0};
 
   function say(text, isError) {
@@ -111,41 +111,50 @@
     root.setAttribute("data-step", String(run.total));
   }
 
-  // ---- training: ask Python for a few steps at a time, about 5 answers a second
-  function advance(id, n) {
+  // ---- training: ask Python for a few steps at a time, about 5 answers a second, and keep
+  // one request ahead: while the page draws one answer, Python runs the next steps
+  function request(id, n) {
     var t0 = performance.now();
-    run.busy = true;
+    run.busy += 1;
     return call("advance", [n]).then(function (update) {
-      run.busy = false;
-      if (id !== run.id) { return null; }  // a new run was started meanwhile
-      var ms = performance.now() - t0;
-      run.total = update.frame.step;
-      run.chunk = Math.max(1, Math.min(200, Math.round(n * 200 / Math.max(ms, 1))));
-      run.done = update.done;
-      player.push(update);
-      // steps per second as the learner sees them: Python's steps and the drawing, together
-      run.steps += update.loss.length;
-      run.seconds += (performance.now() - t0) / 1000;
-      report();
+      run.busy -= 1;
+      run.chunk = Math.max(1, Math.min(200, Math.round(n * 200 / Math.max(performance.now() - t0, 1))));
       return update;
-    }, function (e) { run.busy = false; throw e; });
+    }, function (e) { run.busy -= 1; throw e; });
+  }
+  function apply(id, update) {
+    if (id !== run.id) { return false; }  // a new run was started meanwhile
+    run.total = update.frame.step;
+    run.done = update.done;
+    player.push(update);
+    // steps per second as the learner sees them: Python's steps and their drawing, together
+    var now = performance.now();
+    run.steps += update.loss.length;
+    run.seconds += (now - run.mark) / 1000;
+    run.mark = now;
+    report();
+    return true;
+  }
+  function finished() {
+    var f = player.frame();
+    say("Done: " + run.total + " steps, final loss " + (f.loss === null ? "overflowed" :
+        f.loss.toFixed(4)) + " on all points · " + rate() + " (" +
+        (run.compiled ? "compiled" : "graph rebuilt each step") + ")");
+    enable("done");
   }
   function loop(id) {
     if (id !== run.id || run.paused || run.done) { return; }
-    advance(id, run.chunk).then(function () {
-      if (id !== run.id) { return; }
-      if (run.done) {
-        var f = player.frame();
-        say("Done: " + run.total + " steps, final loss " + (f.loss === null ? "overflowed" :
-            f.loss.toFixed(4)) + " on all points · " + rate() + " (" +
-            (run.compiled ? "compiled" : "graph rebuilt each step") + ")");
-        enable("done");
-        return;
-      }
-      if (run.paused) { paused(); return; }  // Pause came while these steps were running
-      say("Training: step " + run.total + " · " + rate());
-      setTimeout(function () { loop(id); }, 0);
-    }).catch(failed);
+    run.mark = performance.now();
+    (function take(pending) {
+      pending.then(function (update) {
+        var more = !update.done && !run.paused && id === run.id ? request(id, run.chunk) : null;
+        if (!apply(id, update)) { return; }
+        if (run.done) { finished(); return; }
+        if (!more) { paused(); return; }  // Pause came while these steps were running
+        say("Training: step " + run.total + " · " + rate());
+        take(more);
+      }).catch(failed);
+    })(request(id, run.chunk));
   }
   function failed(e) {
     run.paused = true;
@@ -195,9 +204,13 @@
   buttons.step.addEventListener("click", function () {
     if (run.busy || run.done) { return; }
     enable("none");
-    advance(run.id, 1).then(function (u) {
-      if (u) { say("Paused at step " + run.total + " (one step on)."); }
-      enable(run.done ? "done" : "paused");
+    var id = run.id;
+    run.mark = performance.now();
+    request(id, 1).then(function (update) {
+      if (!apply(id, update)) { return; }
+      if (run.done) { finished(); return; }
+      say("Paused at step " + run.total + " (one step on).");
+      enable("paused");
     }).catch(failed);
   });
   buttons.explore.addEventListener("click", function () {

@@ -79,7 +79,7 @@
     el("figcaption", {}, regionFig).textContent =
       "decision regions: the class the network gives each point of the plane, with the data";
     var curveFig = el("figure", {"class": "mgp-curves"}, panels);
-    var curves = svgEl("svg", {"data-role": "curves", viewBox: "0 0 420 300",
+    var curves = svgEl("svg", {"data-role": "curves", viewBox: "0 0 420 312",
                                role: "img", "aria-label": "loss and accuracy by step"}, curveFig);
     var netFig = el("figure", {"class": "mgp-net"}, panels);
     var net = svgEl("svg", {"data-role": "net", role: "img",
@@ -140,7 +140,7 @@
     }
 
     // ---- the curves: loss (log scale) above, accuracy below, a line at the current step
-    var CW = 420, L = 64, R = 12, LOSS = [16, 150], ACC = [186, 270];
+    var CW = 420, L = 64, R = 20, LOSS = [16, 150], ACC = [186, 270];
     function buildCurves() {
       curves.innerHTML = "";
       var D = P.data;
@@ -161,7 +161,7 @@
       curveParts.lossNow = svgEl("polyline", {"class": "mgp-line mgp-loss-line"}, curves);
       curveParts.accNow = svgEl("polyline", {"class": "mgp-line mgp-acc-line"}, curves);
       curveParts.cursor = svgEl("line", {"class": "mgp-cursor", y1: LOSS[0], y2: ACC[1]}, curves);
-      svgEl("text", {x: (L + CW - R) / 2, y: 296, "class": "mgp-axis-title mgp-mid"},
+      svgEl("text", {x: (L + CW - R) / 2, y: 308, "class": "mgp-axis-title mgp-mid"},
             curves).textContent = "step";
       curveParts.scale = null;
     }
