@@ -109,6 +109,8 @@
   function report() {
     root.setAttribute("data-steps-per-second", run.seconds > 0 ? (run.steps / run.seconds).toFixed(2) : "0");
     root.setAttribute("data-step", String(run.total));
+    root.setAttribute("data-python-steps-per-second",
+                      run.pythonSeconds > 0 ? (run.pythonSteps / run.pythonSeconds).toFixed(2) : "0");
   }
 
   // ---- training: ask Python for a few steps at a time, about 5 answers a second, and keep
@@ -118,7 +120,10 @@
     run.busy += 1;
     return call("advance", [n]).then(function (update) {
       run.busy -= 1;
-      run.chunk = Math.max(1, Math.min(200, Math.round(n * 200 / Math.max(performance.now() - t0, 1))));
+      var ms = Math.max(performance.now() - t0, 1);
+      run.chunk = Math.max(1, Math.min(200, Math.round(n * 200 / ms)));
+      run.pythonSteps += update.loss.length;  // Python's own rate, without the drawing
+      run.pythonSeconds += ms / 1000;
       return update;
     }, function (e) { run.busy -= 1; throw e; });
   }
@@ -177,6 +182,7 @@
       if (id !== run.id) { return; }
       if (data.error) { say(data.error, true); enable("none"); run.done = true; return; }
       run.steps = 0; run.seconds = 0; run.chunk = 2; run.total = 0;
+      run.pythonSteps = 0; run.pythonSeconds = 0;
       run.compiled = data.compiled;
       if (player) { player.setup(data); } else {
         player = MicrogridPlayer.mount(playerBox, data, {live: true});
