@@ -90,7 +90,7 @@ class Stepper:
                       f"{optimizer} lr {lr:g} · {self.steps} steps")
         self.step = 0
         self.replay: _CompiledBatch | None = None
-        self.compiled = False
+        self.compiled = self.started = False
 
     @property
     def done(self) -> bool:
@@ -100,6 +100,7 @@ class Stepper:
         """Build (and compile) the loss's graph; the page's data with frame 0 and no curve yet."""
         self.replay = _CompiledBatch.build(self.mlp, self.X, self.y, self.objective)
         self.compiled = self.replay is not None
+        self.started = True
         xs = [p[0] for p in self.X]
         ys = [p[1] for p in self.X]
         mlp = self.mlp
@@ -136,7 +137,7 @@ class Stepper:
         """Run up to ``n`` more steps (not past ``steps``): each step's loss and accuracy
         (before its update, as `fit` records them) and a frame of the weights after them."""
         n = _int_in("advance: n", n, 1, LIMITS["steps"][1])
-        if self.replay is None and not self.compiled and self.step == 0:
+        if not self.started:
             self.start()
         loss: list[float | None] = []
         accuracy: list[float] = []
