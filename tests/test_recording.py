@@ -158,11 +158,13 @@ def test_train_record_writes_a_page_whose_last_step_has_the_printed_final_loss(t
     ("run", "argument --record: 'run' is not an .html file"),
     ("nowhere/run.html", "argument --record: --record nowhere/run.html: the folder"),
     ("folder.html", "argument --record: --record folder.html: is a folder"),
-], ids=["htm", "no-suffix", "missing-folder", "a-folder"])
+    ("m.html", "argument --record: m.html is also the --save file"),
+], ids=["htm", "no-suffix", "missing-folder", "a-folder", "same-as-save"])
 def test_train_record_with_a_bad_path_exits_2_with_one_line_before_training(
         record, message, tmp_path):
     (tmp_path / "folder.html").mkdir()
-    p = run_train("--steps", "3", "--no-plot", "--record", record, cwd=tmp_path)
+    p = run_train("--steps", "3", "--no-plot", "--save", "m.html", "--record", record,
+                  cwd=tmp_path)
     assert p.returncode == 2, (p.returncode, p.stderr)
     errors = [line for line in p.stderr.splitlines() if "error:" in line]
     assert len(errors) == 1 and message in errors[0], p.stderr

@@ -82,6 +82,10 @@ def _check_train_arguments(args: argparse.Namespace) -> None:
             check_writable(args.record, "--record")
         except CommandError as e:
             raise ArgumentError(f"argument --record: {e}") from None
+        for option, other in (("--save", args.save), ("--plot", args.plot)):
+            if other and os.path.abspath(other) == os.path.abspath(args.record):
+                raise ArgumentError(f"argument --record: {args.record} is also the {option} "
+                                    "file; the page would overwrite it")
     if args.plot and args.save and os.path.abspath(args.plot) == os.path.abspath(args.save):
         raise ArgumentError(f"argument --save: {args.save} is also the --plot file; the plot "
                             "would overwrite the model")
