@@ -32,7 +32,6 @@ KATEX = ROOT / "node_modules" / "katex" / "dist"
 KATEX_FILES = ["katex.min.js", "katex.min.css", "contrib/auto-render.min.js"]
 SHIM = ROOT / "node_modules" / "iframe-worker" / "shim" / "index.js"  # mkdocs.yml: polyfills
 EXPLORER_PAGE = "demo-explorer.html"
-PLAYER_FILES = ("player.js", "player.css")  # microgrid/recording/: train-playground.md uses them
 
 
 # ---------------------------------------------------------------------------- files
@@ -47,7 +46,7 @@ def on_files(files: Files, config) -> Files:
                               "npm (package.json), or `npm ci` here")
     files.append(File.generated(config, "assets/iframe-worker/shim.js", abs_src_path=str(SHIM)))
     files.append(File.generated(config, EXPLORER_PAGE, content=demo_explorer_html()))
-    for name in PLAYER_FILES:  # the training playground's player: the recorded pages' own
+    for name in ("player.js", "player.css"):  # train-playground.md's player: recorded pages' own
         files.append(File.generated(config, f"assets/recording/{name}",
                                     abs_src_path=str(ROOT / "microgrid" / "recording" / name)))
     names = KATEX_FILES + [f"fonts/{f.name}" for f in sorted((KATEX / "fonts").glob("*.woff2"))]
