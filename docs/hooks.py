@@ -61,6 +61,9 @@ def on_files(files: Files, config) -> Files:
                               "npm (package.json), or `npm ci` here")
     files.append(File.generated(config, "assets/iframe-worker/shim.js", abs_src_path=str(SHIM)))
     files.append(File.generated(config, EXPLORER_PAGE, content=demo_explorer_html()))
+    for name in ("player.js", "player.css"):  # train-playground.md's player: recorded pages' own
+        files.append(File.generated(config, f"assets/recording/{name}",
+                                    abs_src_path=str(ROOT / "microgrid" / "recording" / name)))
     names = KATEX_FILES + [f"fonts/{f.name}" for f in sorted((KATEX / "fonts").glob("*.woff2"))]
     for name in names:
         files.append(File.generated(config, f"assets/katex/{name}", abs_src_path=str(KATEX / name)))

@@ -26,6 +26,8 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from os import PathLike
+from typing import Any
 
 from . import losses
 from .backprop import forward
@@ -37,7 +39,8 @@ from .optim import Optimizer
 
 __all__ = [
     "OBJECTIVES", "Objective", "History", "Evaluation", "TrainingError",
-    "fit", "loss_and_gradients", "evaluate", "predict", "output_numbers", "layer_sizes",
+    "fit", "record", "loss_and_gradients", "evaluate", "predict", "output_numbers",
+    "layer_sizes",
 ]
 
 Points = Sequence[Sequence[float]]
@@ -255,6 +258,32 @@ def fit(
         raise TrainingError(step, e, history) from e
     finally:
         history.seconds = time.perf_counter() - start
+    return history
+
+
+def record(path: str | PathLike, mlp: MLP, X: Points, y: Labels, objective: Objective,
+           optimizer: Optimizer, steps: int, **fit_options: Any) -> History:
+    """`fit`, and write one self-contained page to ``path`` (.html) that plays the run back:
+    a scrubber and Play, the loss and accuracy curves, the decision regions with the points
+    and the network's weights at the recorded steps (`microgrid.recording`).  Its last step
+    is the trained network, with the loss `evaluate` gives it.  ``fit_options`` are `fit`'s
+    (an ``on_step`` of yours is called too).  The page is written whole or not at all."""
+    from .recording import Recorder
+
+    if not str(path).endswith(".html"):
+        raise ValueError(f"record: the page is HTML; give a path ending in .html, got {path!r}")
+    batch = fit_options.get("batch_size")
+    recorder = Recorder(mlp, X, y, objective, steps,
+                        curve_label="loss" if batch in (None, len(X)) else "batch loss")
+    on_step = fit_options.pop("on_step", None)
+
+    def both(step: int, loss: float, accuracy: float) -> None:
+        recorder(step, loss, accuracy)
+        if on_step is not None:
+            on_step(step, loss, accuracy)
+
+    history = fit(mlp, X, y, objective, optimizer, steps, on_step=both, **fit_options)
+    recorder.finish(history).save(path)
     return history
 
 

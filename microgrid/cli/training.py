@@ -74,6 +74,18 @@ def _check_train_arguments(args: argparse.Namespace) -> None:
             pass  # said below, as a failure to run rather than a wrong argument
         except ValueError as e:
             raise ArgumentError(f"argument --plot: {e}") from None
+    if args.record is not None:  # checked here like the others: nothing trains for a bad page
+        if not args.record.lower().endswith(".html"):
+            raise ArgumentError(f"argument --record: {args.record!r} is not an .html file; the "
+                                "recording is a web page: give a name ending in .html")
+        try:
+            check_writable(args.record, "--record")
+        except CommandError as e:
+            raise ArgumentError(f"argument --record: {e}") from None
+        for option, other in (("--save", args.save), ("--plot", args.plot)):
+            if other and os.path.abspath(other) == os.path.abspath(args.record):
+                raise ArgumentError(f"argument --record: {args.record} is also the {option} "
+                                    "file; the page would overwrite it")
     if args.plot and args.save and os.path.abspath(args.plot) == os.path.abspath(args.save):
         raise ArgumentError(f"argument --save: {args.save} is also the --plot file; the plot "
                             "would overwrite the model")
@@ -184,9 +196,21 @@ def run_train(args: argparse.Namespace) -> int:
               flush=True)
 
     progress = Progress(args.steps)
+    on_step, recorder = progress.update, None
+    if args.record:
+        from ..recording import Recorder
+
+        recorder = Recorder(mlp, X, y, objective, args.steps, about=(
+            f"{args.dataset}: {len(X)} points · MLP {layer_sizes(mlp)} ({hidden}) · "
+            f"{args.loss} loss · {args.optimizer} lr {lr:g} · {args.steps} steps"),
+            curve_label="loss" if batch == len(X) else "batch loss")
+
+        def on_step(step: int, loss: float, accuracy: float) -> None:
+            recorder(step, loss, accuracy)
+            progress.update(step, loss, accuracy)
     try:
         history = fit(mlp, X, y, objective, opt, args.steps, batch_size=batch, seed=args.seed,
-                      on_step=progress.update, compiled=args.compile, on_compile=compiled)
+                      on_step=on_step, compiled=args.compile, on_compile=compiled)
     except TrainingError as e:
         raise CommandError(f"training diverged: {e}; nothing was saved. {_try_instead(lr)}"
                            ) from None
@@ -215,6 +239,12 @@ def run_train(args: argparse.Namespace) -> int:
         except OSError as e:
             raise CommandError(f"cannot write {args.save}: {e.strerror or e}") from None
         print(f"saved     {args.save}  (try: microgrid predict {args.save} 0.5 0.25)")
+    if recorder is not None:  # the page's last step is `result`: the same evaluate, weights
+        try:
+            recorder.finish(history).save(args.record)
+        except OSError as e:
+            raise CommandError(f"cannot write {args.record}: {e.strerror or e}") from None
+        print(f"recorded  {args.record}  (open it in a browser: Play, or drag the scrubber)")
     if plot_path:
         saved = f" (the model is saved in {args.save})" if args.save else ""
         try:
@@ -335,6 +365,10 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     plot.add_argument("--no-plot", action="store_true", help="draw no plot")
     train.add_argument("--save", type=file_name, default=None, metavar="PATH",
                        help="save the trained model as JSON (load it with MLP.load or predict)")
+    train.add_argument("--record", type=file_name, default=None, metavar="RUN.html",
+                       help="also write one self-contained page that plays the run back: a "
+                            "scrubber and Play, the loss and accuracy curves, the decision "
+                            "regions and every weight at the recorded steps (opens from file://)")
     train.set_defaults(run=run_train, parser=train)
 
     predict = sub.add_parser(
