@@ -25,12 +25,14 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import reduce
+from operator import add as _plus
 from operator import mul
 
-__all__ = ["Op", "op", "find", "get", "table", "check_real", "power", "exp", "log", "sqrt", "sin",
-           "cos", "tanh", "sigmoid", "relu", "softplus"]
+__all__ = ["Op", "op", "find", "get", "table", "check_real", "add_up", "power", "exp", "log",
+           "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "softplus"]
 
 # exp(x) overflows a double above this; we raise instead of returning inf.
 EXP_MAX = 709.782712893384
@@ -295,13 +297,21 @@ softplus = _entry("softplus", 1, _softplus, lambda x, out: sigmoid(x), "softplus
 
 
 # ------------------------------------------------------------------ n-ary
+def add_up(terms: Iterable) -> object:
+    """Σ terms strictly left to right, ((t_1 + t_2) + t_3) + …: the one summation of Σ and of
+    the dot product, as docs/backprop.md writes a sum and as compiled code adds
+    ``w*a + … + b``.  Not built-in ``sum()``, which compensates rounding from Python 3.12, nor
+    ``math.fsum``: the same terms give the same float on every Python."""
+    return reduce(_plus, terms)
+
+
 # The dot product z = Σ_k w_k x_k (+ b), operands (w_1…w_n, x_1…x_n[, b]), written once on
 # its two vectors: `microgrid.dot` calls these directly (a neuron's z is most of a network's
 # nodes, and spreading its 2n + 1 operands into a call and slicing them back costs bench W1's
 # step 25 M of 256 M instructions); the table's entries below take the operands one by one.
 def dot_forward(ws: Sequence, xs: Sequence, b: object = None) -> object:
     """z = Σ_k w_k x_k (+ b): a neuron's z^l_j = Σ_k w^l_jk a^{l-1}_k + b^l_j."""
-    z = sum(map(mul, ws, xs))
+    z = add_up(map(mul, ws, xs))
     return z if b is None else z + b
 
 
@@ -316,7 +326,7 @@ def _halves(xs: Sequence, bias: bool) -> tuple:
     return (xs[:n], xs[n : 2 * n], xs[-1]) if bias else (xs[:n], xs[n:])
 
 
-total = _entry("Σ", None, lambda *xs: sum(xs), lambda *xs_out: (1.0,) * (len(xs_out) - 1),
+total = _entry("Σ", None, lambda *xs: add_up(xs), lambda *xs_out: (1.0,) * (len(xs_out) - 1),
                "Σ", None, 1, torch=None)
 dot = _entry("·", None, lambda *xs: dot_forward(*_halves(xs, False)),
              lambda *xs_out: dot_derivative(*_halves(xs_out[:-1], False)),
