@@ -32,6 +32,7 @@ from .codegen import (
     wrap,
 )
 from .repeats import Group
+from .view import View
 
 __all__ = ["Generated", "Generator"]
 
@@ -54,10 +55,11 @@ class Generated:
 
 
 class Generator:
-    def __init__(self, root: Value, order: list[Value], keep: tuple[Value, ...],
+    def __init__(self, root: Value, view: View, keep: tuple[Value, ...],
                  groups: list[Group], codes: dict[Value, OpCode], fns: Functions) -> None:
-        self.root, self.order, self.keep, self.groups = root, order, keep, groups
-        self.interior = [n for n in order if n.parents]
+        self.root, self.order, self.keep, self.groups = root, view.order, keep, groups
+        self.operands, self.parents = view.operands, view.parents
+        self.interior = [n for n in self.order if n.parents]
         self.code_of, self.fns = codes, fns
         self.value: dict[Value, str] = {}  # node → its value as code
         self.grad: dict[Value, str] = {}  # node → the name of ∂C/∂node
@@ -122,7 +124,7 @@ class Generator:
                     self.layers[x] = (p[0], p[1])
         j = 0
         for node in first:
-            for i, x in enumerate(node.operands):
+            for i, x in enumerate(self.operands(node)):
                 if not isinstance(x, Value):
                     if not group.fixed[j]:
                         self.number[(node, i)] = self.names.new("c", numbered=True)
@@ -135,7 +137,7 @@ class Generator:
         outside = node not in self.group_of
         return [(self.heads[x] if outside and x in self.heads else self.value[x])
                 if isinstance(x, Value) else self.number.get((node, i)) or literal(x)
-                for i, x in enumerate(node.operands)]
+                for i, x in enumerate(self.operands(node))]
 
     # ------------------------------------------------------------ gradients' names
     def _needs(self) -> dict[Value, bool]:
@@ -145,7 +147,7 @@ class Generator:
             if not node.parents:
                 needs[node] = type(node) is not Const or node is self.root
             else:
-                needs[node] = any(needs[p] for p in node.parents)
+                needs[node] = any(needs[p] for p in self.parents(node))
         return needs
 
     def _grad_names(self, needs: dict[Value, bool]) -> None:
@@ -235,17 +237,33 @@ class Generator:
         return lines
 
     def _over_copies(self, oc: OpCode, ps: list[str]) -> list[str] | None:
-        """The op of a node whose operands are all the copies' heads (the Σ_n of L = Σ_n C^n),
-        on their list: ``sum(outs1)`` for a plain left-to-right sum (what sum() of floats
-        does), ``f(*outs1)`` for a call."""
+        """The op of a node whose operands are the copies' heads (the Σ_n of L = Σ_n C^n), in
+        order, numbers among them (the 0 Python's sum() starts from), as a call of the op's own
+        function on their list: ``Σ(*outs1)``, ``Σ(outs1[0], 0.0, *outs1[1:])``, adding left
+        to right as the interpreter does (`microgrid.ops.add_up`)."""
         outs = ps[0].split("[")[0]
-        if outs not in self.lists or ps != [f"{outs}[{c}]" for c in range(self.lists[outs])]:
+        m = self.lists.get(outs)
+        if m is None or oc.forward_call is None:
             return None
-        if oc.forward == [f"{{{i}}}" for i in range(oc.n)]:
-            return [f"sum({outs})"]
-        if oc.forward_call is not None:
-            return [f"{oc.forward_call}(*{outs})"]
-        return None
+        args: list = []  # an operand's text, or [start, stop) of a run of the list
+        c = 0
+        for p in ps:
+            if p == f"{outs}[{c}]":
+                if args and type(args[-1]) is list:
+                    args[-1][1] = c + 1
+                else:
+                    args.append([c, c + 1])
+                c += 1
+            elif p.startswith(f"{outs}["):
+                return None
+            else:
+                args.append(p)
+        if c != m:
+            return None
+        text = [a if type(a) is str else f"{outs}[{a[0]}]" if a[1] == a[0] + 1 else
+                f"*{outs}[{a[0] or ''}:{'' if a[1] == m else a[1]}]".replace("[:]", "")
+                for a in args]
+        return [f"{oc.forward_call}({', '.join(text)})"]
 
     def _forward_loop(self, code: list[str], g: int) -> None:
         """Copy 0's forward pass as the body of a loop over the copies, each copy's inputs
@@ -363,7 +381,7 @@ class Generator:
         oc, ps, g = self.code_of[node], self._operands(node), self.grad[node]
         name = self.value[node]
         out = []
-        for i, x in enumerate(node.operands):
+        for i, x in enumerate(self.operands(node)):
             if isinstance(x, Value) and needs[x]:
                 local = self.local.get((node, i)) or fill(oc.local[i], ps, name)
                 out.append((x, product(local, oc.one[i] and (node, i) not in self.local, g)))

@@ -39,6 +39,7 @@ from ..engine import Const, Value, apply, topological
 from .codegen import Functions, OpCode
 from .generator import Generator
 from .repeats import find
+from .view import View
 
 __all__ = ["compile", "CompiledStep", "MAX_NODES", "MAX_STRAIGHT"]
 
@@ -84,29 +85,30 @@ class CompiledStep:
     def __init__(self, root: Value, order: list[Value], keep: tuple[Value, ...],
                  max_straight: int) -> None:
         fns = Functions()
-        codes: dict[Value, OpCode] = {}
-        by_key: dict[tuple[str, int], OpCode] = {}
-        for node in order:  # every op first: an unknown one is an error now, not at a step
-            if node.parents:
-                key = (node.op, len(node.operands))
-                oc = by_key.get(key)
-                if oc is None:
-                    oc = by_key[key] = OpCode(_entry(node), key[1], fns)
-                codes[node] = oc
         keep_set = set(keep)
         if not keep_set <= set(order):
             outside = next(n for n in keep if n not in set(order))
             raise ValueError(f"compile(): keep= holds {outside!r}, which is not in the graph")
-        interior = [n for n in order if n.parents]
-        groups = find(interior, keep_set)
-        straight = len(order) - sum(len(c) for g in groups for c in g.copies[1:])
+        view = View(order, keep_set)  # a chain of + from Python's sum() read as one Σ
+        codes: dict[Value, OpCode] = {}
+        by_key: dict[tuple[str, int], OpCode] = {}
+        for node in view.order:  # every op first: an unknown one is an error now, not at a step
+            if node.parents:
+                entry = ops.total if node in view.terms else _entry(node)
+                key = (entry.name, len(view.operands(node)))
+                oc = by_key.get(key)
+                if oc is None:
+                    oc = by_key[key] = OpCode(entry, key[1], fns)
+                codes[node] = oc
+        groups = find(view, keep_set)
+        straight = len(view.order) - sum(len(c) for g in groups for c in g.copies[1:])
         if straight > max_straight:
             raise ValueError(
                 f"compile(): the graph has {straight:,} nodes that do not repeat, more than "
                 f"{max_straight:,}; one generated function that large takes too long and too "
                 "much memory to compile.  Use root.backward() for it."
             )
-        out = Generator(root, order, keep, groups, codes, fns).build()
+        out = Generator(root, view, keep, groups, codes, fns).build()
         self.root, self._order, self.source, self.keep = root, order, out.source, keep
         self.leaves = (*out.leaves, *out.group_leaves)
         self._lines, self._node_lines = out.lines, out.node_lines
