@@ -2,11 +2,10 @@
 
 A loss over a data set is one example's graph built again for every example
 (docs/backprop.md §3): the same operations on the same parameters, each copy on its own
-inputs.  `find` spots such copies among the operands of one node (a Σ, usually; a chain of ``+`` from
-Python's ``sum`` counts as one, see `microgrid.compiler.view`) without
-knowing anything about networks, so that `microgrid.compile` can write one copy's forward and
-backward pass once and run it over the copies, their inputs as data, instead of writing every
-copy out.
+inputs.  `find` spots such copies among the operands of one node (a Σ, usually; a chain of
+``+`` from Python's ``sum`` counts as one, see `microgrid.compiler.view`) without knowing
+anything about networks, so that `microgrid.compile` can write one copy's forward and backward
+pass once and run it over the copies, their inputs as data, instead of writing every copy out.
 
 A set of operands qualifies when, for each of them, its *copy* — the operand and every node
 below it used only inside it — has the same structure as the others' (same ops, the same
