@@ -10,12 +10,19 @@
   a `chromium` for the `browser` fixture below).
   In CI everything is installed, so a skip can only hide a broken set-up: with ``CI`` set every
   skip is reported as a failure naming its reason.
+* torch: the oracle of the files that import it (torch==2.13.0, whose CPU wheel is for Python
+  3.11 only).  Where torch is not installed (CI's runs on 3.12 and 3.13) those files are not
+  collected at all — not skipped — and the header says which.  ``MICROGRID_TORCH=required``
+  (CI's 3.11 run) makes a missing torch an error, so the run that must hold them does.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import re
 import shutil
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -48,6 +55,28 @@ def _fail_if_skipped(report, when: str) -> None:
     report.longrepr = (
         f"skipped during {when}, and CI (CI={os.environ['CI']!r}) allows no skips: {reason}"
     )
+
+
+TORCH = importlib.util.find_spec("torch") is not None
+_USES_TORCH = re.compile(r"^(import torch|from torch|(import|from) microgrid\.torch_bridge)\b",
+                         re.M)
+#: the test files torch is the oracle of, left out of the collection where torch is missing
+collect_ignore = [] if TORCH else sorted(
+    p.name for p in Path(__file__).parent.glob("test_*.py")
+    if _USES_TORCH.search(p.read_text(encoding="utf-8")))
+
+
+def pytest_configure(config):
+    if not TORCH and os.environ.get("MICROGRID_TORCH", "") == "required":
+        raise pytest.UsageError("MICROGRID_TORCH=required, but torch is not installed: the "
+                                "torch-oracle tests would not run (pip install -e '.[test]')")
+
+
+def pytest_report_header(config):
+    if collect_ignore:
+        return (f"torch is not installed: {len(collect_ignore)} files of torch-oracle tests are "
+                f"not collected ({', '.join(collect_ignore)})")
+    return None
 
 
 @pytest.hookimpl(hookwrapper=True)

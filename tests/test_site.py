@@ -33,6 +33,12 @@ MATH_PAGES = ["index.html", "backprop.html", "notebooks/02_backprop_equations.ht
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
+    """The site, built strictly; or, with MICROGRID_SITE set, the one built there just before
+    (CI builds it with ./dev.sh docs first: one build, not two)."""
+    built = os.environ.get("MICROGRID_SITE")
+    if built:
+        assert (Path(built) / "index.html").is_file(), f"MICROGRID_SITE={built}: no site there"
+        return Path(built).resolve()
     if not (hooks.KATEX / "katex.min.js").is_file():
         pytest.skip("building the site needs KaTeX from npm: ./dev.sh docs installs it (npm ci)")
     out = tmp_path_factory.mktemp("site")
