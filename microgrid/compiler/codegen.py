@@ -30,6 +30,12 @@ from .tracing import Call, Sym, branches, guard, is_literal, render, risky, term
 TERMS_PER_LINE = 64
 WIDTH = 95  # + 4 of indentation inside `def step`
 
+
+def width(depth: int) -> int:
+    """How wide a statement at ``depth`` (1 in ``def step``, 2 in a loop's body) may be: the
+    page's width less its indentation."""
+    return WIDTH - 4 * (depth - 1)
+
 # names the generated code uses for itself
 RESERVED = {"step", "leaves", "leaf", "grads", "g", "kept", "node", "v", "sum", "abs", "zip",
             "isfinite", "check", "root_error", "Redo", "iter", "reversed", "len", "range"}

@@ -35,7 +35,8 @@ import math
 from collections.abc import Callable, Iterable
 
 from .. import engine, ops
-from ..engine import Const, Value, apply, topological
+from ..engine import Const, Value, topological
+from ..replay import replay
 from .codegen import Functions, OpCode
 from .generator import Generator
 from .repeats import find
@@ -155,25 +156,11 @@ class CompiledStep:
     def _interpret(self, accumulate: bool) -> float:
         """The step by the engine: a fresh copy of the graph on the leaves' current data,
         then ``backward()``.  Slow, and exactly the interpreter."""
-        copy: dict[Value, Value] = {}
-        for node in self._order:
-            if not node.parents:
-                if type(node) is Const:
-                    new: Value = Const(node.data)
-                else:
-                    new = Value(0.0, node.label)
-                    new.data = node.data  # as is, even a NaN the user put there
-            else:
-                try:
-                    operands = [copy[p] if isinstance(p, Value) else p for p in node.operands]
-                    new = apply(node.op, operands)
-                except Exception as e:
-                    line, name = self._node_lines.get(node, (0, "?"))
-                    e.add_note(f"compiled step: at node {name} (op {node.op!r}, line {line} "
-                               "of step.source)")
-                    raise
-                new.label = node.label
-            copy[node] = new
+        def where(node: Value) -> str:
+            line, name = self._node_lines.get(node, (0, "?"))
+            return f"compiled step: at node {name} (op {node.op!r}, line {line} of step.source)"
+
+        copy = replay(self._order, where=where)
         top = copy[self.root]
         top.backward()
         for node in self.keep:
