@@ -613,7 +613,7 @@ def test_train_whose_loss_overflows_says_it_diverged_and_saves_nothing(tmp_path)
 
 
 # ------------------------------------------------------------- one exit-status rule, every command
-# shared/DESIGN.md, "The command line": a problem found before work starts is exit 2 with one
+# The command line's one rule: a problem found before work starts is exit 2 with one
 # line naming it; a failure while running (a diverged run) is exit 1; nothing half-written.
 MODEL_FILES = {
     "model.json": None,  # a good model with 2 inputs and 1 output, written by the fixture

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -272,7 +273,13 @@ def files_of(tmp_path_factory):
     return run_once
 
 
-@pytest.mark.parametrize("page", [p for p in PAGES if examples(p)])
+# pages whose examples need torch: collected only where it is installed (tests/conftest.py)
+TORCH_PAGES = {"docs/guide/torch.md"}
+TORCH = importlib.util.find_spec("torch") is not None
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if examples(p)
+                                  and (TORCH or p not in TORCH_PAGES)])
 def test_the_examples_of_a_page_run_and_print_what_it_shows(page, tmp_path, monkeypatch,
                                                              files_of):
     if page in NEEDS.values():  # its files are read by other pages: run (and checked) once

@@ -1,7 +1,7 @@
 """What the ``microgrid`` commands share: their one exit-status rule, the checks of their
 arguments' values (argparse types) and of the paths they will write, and how they write.
 
-The rule (shared/DESIGN.md, "The command line"), the same in every command:
+The rule, the same in every command:
 
 * a problem found before work starts — a bad option, a missing or malformed model file, a
   wrong number of inputs or targets, an unwritable output path, a bad suffix — is exit

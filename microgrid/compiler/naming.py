@@ -2,7 +2,7 @@
 gradient are called in the code, and what the repeated copies (`microgrid.compiler.repeats`)
 read and write.
 
-Names come from the nodes' labels in the documents' notation (`microgrid.notation`): the
+Names come from the nodes' labels in docs/backprop.md's notation (`microgrid.notation`): the
 value z^2_1 is ``z2_1`` and its gradient ∂C/∂z^2_1 = δ^2_1 is ``δ2_1``; ∂C/∂w^2_{11} is
 ``dC_dw2_11``; a node without a label is named after its op (``σ1``, ``add2``).  Only the first
 copy of a repeated sub-graph is named: it stands for every copy in the loop over them.
