@@ -19,7 +19,16 @@ import os
 import sys
 import time
 
-from . import compile_time, no_grad_eval, summation, w1_step, w2_chain, w3_memory, w4_wide
+from . import (
+    compile_time,
+    no_grad_eval,
+    pythons,
+    summation,
+    w1_step,
+    w2_chain,
+    w3_memory,
+    w4_wide,
+)
 from .timing import machine, median_ratio, medians, steps_in_rounds, without_gc
 
 # The interpreter's floors (issue 20: the engine went back to being the thing people read, and
@@ -389,9 +398,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="smoke run: smaller sizes, fewer rounds")
     ap.add_argument("--markdown", metavar="PATH", help="also write the tables as Markdown")
     ap.add_argument(
-        "--only", default="1234567",
-        help="which workloads, e.g. --only 13 (default 1234567; 6 = compile time by graph size "
-        "and loss form, 7 = the cost of one summation for Σ)"
+        "--only", default="12345678",
+        help="which workloads, e.g. --only 13 (default 12345678; 6 = compile time by graph size "
+        "and loss form, 7 = the cost of one summation for Σ, 8 = W1 on every supported Python)"
     )
     args = ap.parse_args(argv)
 
@@ -455,6 +464,11 @@ def main(argv: list[str] | None = None) -> int:
         text, v = summation.run()
         parts.append(text)
         verdicts.append(v)
+        print(text + "\n", flush=True)
+    if "8" in args.only:
+        text, v = pythons.run(rounds=1 if q else 7)
+        parts.append(text)
+        verdicts += v
         print(text + "\n", flush=True)
     if q:
         verdicts.append(
