@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # All set-up and tasks for microgrid, from a fresh clone:
 #   ./dev.sh demo    install (own virtualenv in .venv) and run the demo
-#   ./dev.sh test    install everything the tests need and run the whole suite (+ notebooks, ruff);
-#                    the first run takes about 5 minutes and makes a 1.5 GB .venv/ (torch, mostly)
+#   ./dev.sh test    install everything the tests need and run the whole suite (+ notebooks, ruff)
+#                    on every core; installing takes a few minutes the first time and makes a
+#                    1.5 GB .venv/ (torch, mostly)
 #   ./dev.sh bench   install the peers (micrograd, torch) and run the benchmark
 #   ./dev.sh docs    install the docs tools (KaTeX, Pyodide, Graphviz-in-wasm with npm) and build
 #                    the site into site/
@@ -15,7 +16,8 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 PY=${PYTHON:-python3}
-VENV=.venv
+VENV=${VENV:-.venv}  # .ci/run gives each Python its own
+TEST_EXTRA=${TEST_EXTRA:-test}  # test-core: the suite without torch (.ci/run on 3.12, 3.13)
 
 # ensure PROGRAM PACKAGE WHAT HINT...: install Debian's PACKAGE with apt-get when PROGRAM is
 # missing and we are root; otherwise print HINT lines (what the user can do).
@@ -102,9 +104,11 @@ case "$task" in
     ensure_dot
     ensure_chromium
     ensure_katex  # tests/test_site.py builds the site
-    ensure_venv test
+    ensure_venv "$TEST_EXTRA"
     "$VENV/bin/python" -m ruff check microgrid tests bench
-    "$VENV/bin/python" -m pytest "$@"
+    # a worker per core; each test file runs in one worker (its module fixtures, e.g. the
+    # site's one build, are made once)
+    "$VENV/bin/python" -m pytest -n auto --dist loadfile "$@"
     ;;
   bench)
     ensure_venv bench

@@ -19,7 +19,16 @@ import os
 import sys
 import time
 
-from . import compile_time, no_grad_eval, w1_step, w2_chain, w3_memory, w4_wide
+from . import (
+    compile_time,
+    no_grad_eval,
+    pythons,
+    summation,
+    w1_step,
+    w2_chain,
+    w3_memory,
+    w4_wide,
+)
 from .timing import machine, median_ratio, medians, steps_in_rounds, without_gc
 
 # The interpreter's floors (issue 27: engine.py is the chain rule a learner reads, a node plain
@@ -387,8 +396,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="smoke run: smaller sizes, fewer rounds")
     ap.add_argument("--markdown", metavar="PATH", help="also write the tables as Markdown")
     ap.add_argument(
-        "--only", default="123456",
-        help="which workloads, e.g. --only 13 (default 123456; 6 = compile time by graph size)"
+        "--only", default="12345678",
+        help="which workloads, e.g. --only 13 (default 12345678; 6 = compile time by graph size "
+        "and loss form, 7 = the cost of one summation for Σ, 8 = W1 on every supported Python)"
     )
     args = ap.parse_args(argv)
 
@@ -432,13 +442,31 @@ def main(argv: list[str] | None = None) -> int:
     if "6" in args.only:
         text, rows = compile_time.run(compile_time.POINTS[:2] if q else compile_time.POINTS)
         parts.append(text)
-        per_node = ", ".join(f"{r['us_per_node']:.1f}" for r in rows)
-        sizes = ", ".join(f"{r['nodes']:,}" for r in rows)
+        one = [r for r in rows if r["form"] == compile_time.FORMS[0]]
+        per_node = ", ".join(f"{r['us_per_node']:.1f}" for r in one)
+        sizes = ", ".join(f"{r['nodes']:,}" for r in one)
         same = "all" if all(r["equal"] for r in rows) else "NOT all"
         verdicts.append(
             f"compile time by graph size: {per_node} µs per node for {sizes} nodes (linear: "
             f"about constant); replays {same} bit for bit"
         )
+        w1 = {r["form"]: r["seconds"] for r in rows if r["points"] == 100}
+        verdicts.append(
+            "W1 compile(loss) by how the loss is written: " + ", ".join(
+                f"`{form}` {s:.2f} s" for form, s in w1.items()) + " of CPU time (target ≤ "
+            f"{TARGET_COMPILE_SECONDS:g} s each) "
+            f"{mark(max(w1.values()) <= TARGET_COMPILE_SECONDS)}"
+        )
+        print(text + "\n", flush=True)
+    if "7" in args.only:
+        text, v = summation.run()
+        parts.append(text)
+        verdicts.append(v)
+        print(text + "\n", flush=True)
+    if "8" in args.only:
+        text, v = pythons.run(rounds=1 if q else 7)
+        parts.append(text)
+        verdicts += v
         print(text + "\n", flush=True)
     if q:
         verdicts.append(

@@ -66,6 +66,15 @@ class Microgrid(_ValueEngine):
         reg = ALPHA * mg.sum([p * p for p in self.params])
         return data_loss + reg
 
+    def build_python_sum(self):
+        """The same loss written as micrograd's users write it, with Python's own ``sum``: a
+        left-fold chain of + instead of one Σ node (`microgrid.compiler.view`)."""
+        model = self.model
+        losses = [(1 - y * model(x)).relu() for x, y in zip(self.X, self.Y, strict=True)]
+        data_loss = sum(losses) * (1.0 / len(losses))
+        reg = ALPHA * sum(p * p for p in self.params)
+        return data_loss + reg
+
     def _loss(self):
         self.model.zero_grad()
         loss = self.build()

@@ -3,17 +3,21 @@
 * The four notebooks come from notebooks/ (they stay where the tests and readers find them);
   mkdocs-jupyter executes them at build time.
 * KaTeX comes from node_modules/ (./dev.sh docs installs it from the npm registry) and is served
-  from the site: no formula needs a CDN.  nbconvert writes a MathJax <script> from a CDN (and a
-  mermaid loader) into every notebook page; they are removed, and KaTeX typesets the notebooks'
-  math like every other page's.
+  from the site: no formula needs a CDN.  mkdocs-jupyter and nbconvert write MathJax (and a
+  mermaid loader) from a CDN into pages, each version in its own spelling (a <script src>, an
+  inline loader whose data attribute holds the URL); every <script> that loads from outside
+  the site, by its src or by a URL in its attributes or code, is removed, whatever the
+  spelling, and KaTeX typesets the notebooks' math like every other page's.
 * The explorer of the demo network (the one `microgrid explore` writes) becomes a page of the
   site, demo-explorer.html, framed by explorer-demo.md.
 * The live parts (docs/assets/live/: Run buttons, the Playground) run microgrid in the page:
   Pyodide's core (npm `pyodide`), Graphviz in WebAssembly (npm `@viz-js/viz`), microgrid's wheel
   built from this checkout and graphviz's wheel (from PyPI, cached in .cache/), and a lock file
   listing only those two, all served from assets/live/: no micropip, no CDN.
-* After the build every page is checked: no tag loads anything from outside the site, and every
-  relative link and #anchor points at something the site has.  Either kind of fault fails the
+* After the build every page is checked by what it loads: no attribute of any tag (src, srcset,
+  a stylesheet's href, data, poster, an SVG href, a style's url()), no <style> and no inline
+  script names anything outside the site, and every relative link and #anchor points at
+  something the site has.  Either kind of fault fails the
   build, like mkdocs's own strict checks (which do not look inside rendered notebooks).
 """
 
@@ -122,9 +126,8 @@ def live_lock(wheels: list[Path]) -> str:
 
 
 # ---------------------------------------------------------------------------- notebook pages
+# nbconvert's MathJax block, configuration included (its loader goes anyway: see on_post_page)
 _MATHJAX = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S)
-_MERMAID = re.compile(r'<script type="module">\s*document\.addEventListener\("DOMContentLoaded",'
-                      r' async \(\) => \{\s*const diagrams = .*?</script>', re.S)
 # links written for GitHub (the derivation's .md with its #anchor, 02_….ipynb) → the site's pages
 _NB_LINK = re.compile(r'href="(\.\./docs/)?([\w./-]+)\.(md|ipynb)(#[^"]*)?"')
 
@@ -148,7 +151,7 @@ def readme_example() -> str:
 def on_page_content(html_text: str, page, config, files) -> str:
     if not page.file.src_uri.endswith(".ipynb"):
         return html_text
-    html_text = _MERMAID.sub("", _MATHJAX.sub("", html_text))
+    html_text = _MATHJAX.sub("", html_text)
     html_text = _NB_LINK.sub(lambda m: f'href="{"../" if m[1] else ""}{m[2]}.html{m[4] or ""}"',
                              html_text)
     # mkdocs-jupyter makes the page's table of contents from the Markdown source, whose anchors
@@ -169,6 +172,37 @@ def _toc_tokens(html_text: str) -> list[dict]:
         stack[-1][1].append(token)
         stack.append((int(level), token["children"]))
     return root
+
+
+@mkdocs.plugins.event_priority(-100)  # after mkdocs-jupyter, which adds its loader here
+def on_post_page(output: str, page, config) -> str:
+    return strip_outside_scripts(output)
+
+
+# A <script> element as HTML parses it: its start tag (quoted attributes may hold ">"), then
+# raw text up to the first </script (the only way a script element ends).
+_SCRIPT = re.compile(r"""<script\b(?:[^>"']|"[^"]*"|'[^']*')*>.*?</script\s*>""", re.S | re.I)
+# a URL a script could load: http(s) with a host; XML namespace names (w3.org) are not loaded
+_URL = re.compile(r"\bhttps?://(?!www\.w3\.org/)[^\s\"'<>()\\]+", re.I)
+
+
+def strip_outside_scripts(html_text: str) -> str:
+    """The page without the <script> elements that load from outside the site: by their src,
+    or by a URL anywhere in their attributes or code (a loader that builds the tag itself)."""
+    return _SCRIPT.sub(lambda m: "" if _script_loads(m.group(0)) else m.group(0), html_text)
+
+
+def _script_loads(element: str) -> str | None:
+    """The outside URL a <script> element loads, if any."""
+    refs = _Refs()
+    refs.feed(element)
+    refs.close()
+    return next((u for u in refs.loads if _outside(u)), None) or next(iter(refs.script_urls),
+                                                                      None)
+
+
+def _outside(url: str) -> bool:
+    return urlsplit(url.strip()).scheme in ("http", "https") or url.strip().startswith("//")
 
 
 # ------------------------------------------------------------------ the explorer, the check
@@ -197,44 +231,76 @@ def demo_explorer_html() -> str:
 
 
 # ---------------------------------------------------------------------------- the check
+_CSS_URL = re.compile(r"(?:@import\s+|url\()\s*['\"]?((?:https?:)?//[^'\")\s]+)", re.I)
+# attributes that make a browser fetch what they name, on any tag (<a href> is a link to follow,
+# not a load; <link href> loads unless it only names the page: canonical, alternate)
+_LOADING = ("src", "data", "poster", "background", "xlink:href")
+_NAMING = ("canonical", "alternate", "author", "license", "help", "search", "next", "prev")
+
+
 class _Refs(html.parser.HTMLParser):
-    """Every URL a page loads (src, stylesheet links) or links to (a href), and its ids."""
+    """Every URL a page loads (any tag's src, srcset, data, poster, a stylesheet's href, an SVG
+    href, a style's url(), a URL in an inline script) or links to (a href), and its ids."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.loads: list[str] = []
         self.links: list[str] = []
+        self.script_urls: list[str] = []
         self.ids: set[str] = set()
+        self._raw: str | None = None  # inside <script> or <style>
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         a = {k: v or "" for k, v in attrs}
         for key in ("id", "name"):
             if key in a:
                 self.ids.add(a[key])
-        if "src" in a and tag in ("script", "img", "iframe", "audio", "video", "source",
-                                  "embed"):
-            self.loads.append(a["src"])
+        self.loads += [a[k] for k in _LOADING if k in a]
+        if "srcset" in a:
+            self.loads += [part.split()[0] for part in a["srcset"].split(",") if part.split()]
+        if "style" in a:
+            self.loads += _CSS_URL.findall(a["style"])
         if tag == "link" and "href" in a:
+            if not set(a.get("rel", "").lower().split()) & set(_NAMING):
+                self.loads.append(a["href"])
+        elif tag in ("image", "use", "feimage") and "href" in a:
             self.loads.append(a["href"])
         elif tag == "a" and "href" in a:
             self.links.append(a["href"])
+        if tag == "script":  # a URL in any attribute: a loader configured by data-*
+            self.script_urls += [u for k, v in a.items() if k != "src"
+                                 for u in _URL.findall(v)]
+        self._raw = tag if tag in ("script", "style") else None
+
+    def handle_endtag(self, tag: str) -> None:
+        self._raw = None
+
+    def handle_data(self, data: str) -> None:
+        if self._raw == "script":
+            self.script_urls += _URL.findall(data)
+        elif self._raw == "style":
+            self.loads += _CSS_URL.findall(data)
 
 
 def check_site(site: Path) -> list[str]:
-    """What is wrong with the built site: a tag that loads from outside it (a CDN, web fonts),
-    a CSS @import or url() from outside, a relative link to a missing file or #anchor."""
+    """What is wrong with the built site: anything a page loads from outside it (a CDN script,
+    web fonts, an image, a URL an inline script would fetch), a CSS @import or url() from
+    outside, a relative link to a missing file or #anchor."""
     pages: dict[str, _Refs] = {}
     for f in sorted(site.rglob("*.html")):
         refs = _Refs()
         refs.feed(f.read_text(encoding="utf-8"))
+        refs.close()
         pages[f.relative_to(site).as_posix()] = refs
     problems = []
     for name, refs in pages.items():
         if name == "404.html":
             continue  # a web server's page, with absolute links; never opened from file://
         for url in refs.loads:
-            if urlsplit(url).scheme in ("http", "https") or url.startswith("//"):
+            if _outside(url):
                 problems.append(f"{name}: loads {url} from outside the site")
+        for url in refs.script_urls:
+            problems.append(f"{name}: a script loads {url} from outside the site")
         for url in refs.loads + refs.links:
             parts = urlsplit(url)
             if parts.scheme or url.startswith("//") or url.startswith("data:"):
@@ -256,7 +322,6 @@ def check_site(site: Path) -> list[str]:
             if not url.startswith("http://127.0.0.1"):  # the serve command's address, in a hint
                 problems.append(f"{js.relative_to(site).as_posix()}: loads {url}")
     for css in site.rglob("*.css"):
-        for url in re.findall(r"(?:@import\s+|url\()\s*['\"]?(https?://[^'\")\s]+)",
-                              css.read_text(encoding="utf-8", errors="replace")):
+        for url in _CSS_URL.findall(css.read_text(encoding="utf-8", errors="replace")):
             problems.append(f"{css.relative_to(site).as_posix()}: loads {url}")
     return problems

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 # the only import from the package: names and labels, no engine (this is the independent oracle)
@@ -38,6 +38,16 @@ __all__ = ["ACTIVATIONS", "COSTS", "BackpropResult", "BatchGradients", "sigma", 
 
 Vector = list[float]
 Matrix = list[list[float]]
+
+
+def _sum(terms: Iterable[float]) -> float:
+    """Σ terms strictly left to right, ((t_1 + t_2) + t_3) + …, as the equations write it: the
+    same float on every Python (built-in ``sum()`` compensates rounding from 3.12).  This
+    module's own, not the engine's: it is the independent oracle."""
+    total = 0.0
+    for i, t in enumerate(terms):
+        total = t if i == 0 else total + t
+    return total
 
 
 # ---------------------------------------------------------------- activations σ and σ'
@@ -84,7 +94,7 @@ def sigma_prime(z: float, activation: str = "sigmoid") -> float:
 def weighted_input(w: Matrix, a_prev: Vector, b: Vector) -> Vector:
     """z^l = w^l a^{l-1} + b^l, i.e. z^l_j = Σ_k w^l_jk a^{l-1}_k + b^l_j."""
     return [
-        sum(w_jk * a_k for w_jk, a_k in zip(w_j, a_prev, strict=True)) + b_j
+        _sum(w_jk * a_k for w_jk, a_k in zip(w_j, a_prev, strict=True)) + b_j
         for w_j, b_j in zip(w, b, strict=True)
     ]
 
@@ -115,10 +125,10 @@ def cost_value(a_L: Vector, y: Vector, cost: str = "quadratic") -> float:
     """C for one example.  quadratic: C = ½ Σ_j (y_j − a^L_j)²;
     cross_entropy (binary): C = −Σ_j [y_j ln a^L_j + (1 − y_j) ln(1 − a^L_j)]."""
     if cost == "quadratic":
-        return 0.5 * sum((y_j - a_j) ** 2 for a_j, y_j in zip(a_L, y, strict=True))
+        return 0.5 * _sum((y_j - a_j) ** 2 for a_j, y_j in zip(a_L, y, strict=True))
     if cost == "cross_entropy":
         _check_cross_entropy(a_L, y)
-        return -sum(
+        return -_sum(
             y_j * math.log(a_j) + (1.0 - y_j) * math.log1p(-a_j)
             for a_j, y_j in zip(a_L, y, strict=True)
         )
@@ -160,7 +170,8 @@ def hidden_error(w_next: Matrix, delta_next: Vector, z_l: Vector, activation: st
     """(BP2, docs/backprop.md §6) δ^l = ((w^{l+1})ᵀ δ^{l+1}) ⊙ σ'(z^l), i.e.
     δ^l_j = (Σ_k w^{l+1}_kj δ^{l+1}_k) σ'(z^l_j)."""
     return [
-        sum(w_next[k][j] * d_k for k, d_k in enumerate(delta_next)) * sigma_prime(z_j, activation)
+        _sum(w_next[k][j] * d_k for k, d_k in enumerate(delta_next))
+        * sigma_prime(z_j, activation)
         for j, z_j in enumerate(z_l)
     ]
 

@@ -186,7 +186,10 @@ def _from_document(doc: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     if doc["format"] != FORMAT:
         got = doc["format"]
         raise ValueError(f"not a microgrid model: 'format' is {got!r}, not {FORMAT!r}")
-    version = doc.get("version")
+    if "version" not in doc:
+        raise ValueError(f"not a microgrid model: missing field 'version' (this microgrid reads "
+                         f"version {VERSION})")
+    version = doc["version"]
     if version != VERSION or isinstance(version, bool):
         raise ValueError(f"unsupported version {version!r}; this microgrid reads version {VERSION}")
     arch = _field(doc, "architecture", dict, "")

@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import reduce
+from operator import add as _plus
 from operator import mul
 
-__all__ = ["Op", "op", "find", "get", "table", "check_real", "dot_parts", "power", "exp", "log",
-           "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "softplus"]
+__all__ = ["Op", "op", "find", "get", "table", "check_real", "add_up", "dot_parts", "power",
+           "exp", "log", "sqrt", "sin", "cos", "tanh", "sigmoid", "relu", "softplus"]
 
 # exp(x) overflows a double above this; we raise instead of returning inf.
 EXP_MAX = 709.782712893384
@@ -288,11 +290,19 @@ ACTIVATIONS: dict[str, Op | None] = {"sigmoid": sigmoid, "tanh": tanh, "relu": r
 
 
 # ------------------------------------------------------------------ n-ary
+def add_up(terms: Iterable) -> object:
+    """Σ terms strictly left to right, ((t_1 + t_2) + t_3) + …: the one summation of Σ and of
+    the dot product, as docs/backprop.md writes a sum and as compiled code adds
+    ``w*a + … + b``.  Not built-in ``sum()``, which compensates rounding from Python 3.12, nor
+    ``math.fsum``: the same terms give the same float on every Python."""
+    return reduce(_plus, terms)
+
+
 # The dot product z = Σ_k w_k x_k (+ b), written once on its two vectors; the table's entries
 # below take its operands (w_1…w_n, x_1…x_n[, b]) one by one and split them with `dot_parts`.
 def dot_forward(ws: Sequence, xs: Sequence, b: object = None) -> object:
     """z = Σ_k w_k x_k (+ b): a neuron's z^l_j = Σ_k w^l_jk a^{l-1}_k + b^l_j."""
-    z = sum(map(mul, ws, xs))
+    z = add_up(map(mul, ws, xs))
     return z if b is None else z + b
 
 
@@ -309,7 +319,7 @@ def dot_parts(operands: Sequence, bias: bool) -> tuple:
     return operands[:n], operands[n : 2 * n], operands[-1] if bias else None
 
 
-total = _entry("Σ", None, lambda *xs: sum(xs), lambda *xs_out: (1.0,) * (len(xs_out) - 1),
+total = _entry("Σ", None, lambda *xs: add_up(xs), lambda *xs_out: (1.0,) * (len(xs_out) - 1),
                "Σ", None, 1, torch=None)
 dot = _entry("·", None, lambda *xs: dot_forward(*dot_parts(xs, False)),
              lambda *xs_out: dot_derivative(*dot_parts(xs_out[:-1], False)),

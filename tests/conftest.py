@@ -10,12 +10,21 @@
   a `chromium` for the `browser` fixture below).
   In CI everything is installed, so a skip can only hide a broken set-up: with ``CI`` set every
   skip is reported as a failure naming its reason.
+* torch and the browser: torch is the oracle of the files that import it (torch==2.13.0, whose
+  CPU wheel is for Python 3.11 only), Playwright drives Chromium for the tests that take the
+  ``browser`` fixture.  Where one is not installed (CI's runs on 3.12 and 3.13: the extra
+  test-core) those tests are not collected at all — not skipped — and the header says which.
+  ``MICROGRID_SUITE=full`` (CI's 3.11 run) makes a missing one an error, so the run that must
+  hold them does.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import re
 import shutil
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -48,6 +57,42 @@ def _fail_if_skipped(report, when: str) -> None:
     report.longrepr = (
         f"skipped during {when}, and CI (CI={os.environ['CI']!r}) allows no skips: {reason}"
     )
+
+
+TORCH = importlib.util.find_spec("torch") is not None
+PLAYWRIGHT = importlib.util.find_spec("playwright") is not None
+_USES_TORCH = re.compile(r"^(import torch|from torch|(import|from) microgrid\.torch_bridge)\b",
+                         re.M)
+#: the test files torch is the oracle of, left out of the collection where torch is missing
+collect_ignore = [] if TORCH else sorted(
+    p.name for p in Path(__file__).parent.glob("test_*.py")
+    if _USES_TORCH.search(p.read_text(encoding="utf-8")))
+
+
+def pytest_configure(config):
+    missing = [name for name, ok in (("torch", TORCH), ("playwright", PLAYWRIGHT)) if not ok]
+    if missing and os.environ.get("MICROGRID_SUITE", "") == "full":
+        raise pytest.UsageError(f"MICROGRID_SUITE=full, but {' and '.join(missing)} not "
+                                "installed: their tests would not run (pip install -e '.[test]')")
+
+
+def pytest_collection_modifyitems(config, items):
+    if PLAYWRIGHT:
+        return
+    browser = [item for item in items if "browser" in getattr(item, "fixturenames", ())]
+    if browser:
+        config.hook.pytest_deselected(items=browser)
+        items[:] = [item for item in items if item not in set(browser)]
+
+
+def pytest_report_header(config):
+    lines = []
+    if collect_ignore:
+        lines.append(f"torch is not installed: {len(collect_ignore)} files of torch-oracle tests "
+                     f"are not collected ({', '.join(collect_ignore)})")
+    if not PLAYWRIGHT:
+        lines.append("playwright is not installed: the tests in Chromium are not collected")
+    return lines
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -103,7 +103,7 @@ def test_demo_without_graphviz_writes_dot_source_and_says_how_to_install_it(tmp_
 
 def test_demo_to_a_missing_folder_fails_cleanly(tmp_path):
     p = run("demo", "--out", "no/such/folder/g.svg", cwd=tmp_path)
-    assert_clean_failure(p, 1, "--out no/such/folder/g.svg: the folder", "does not exist")
+    assert_clean_failure(p, 2, "--out no/such/folder/g.svg: the folder", "does not exist")
 
 
 # ---------------------------------------------------------------------------------- train
@@ -182,7 +182,7 @@ def test_train_refuses_a_two_class_loss_on_three_classes(tmp_path):
 
 def test_train_refuses_to_save_into_a_missing_folder_before_training(tmp_path):
     p = run("train", "--steps", "1", "--no-plot", "--save", "nowhere/m.json", cwd=tmp_path)
-    assert_clean_failure(p, 1, "does not exist")
+    assert_clean_failure(p, 2, "does not exist")
     assert "step" not in p.stderr.replace("--save", "")
 
 
@@ -241,12 +241,12 @@ def test_predict_reads_a_bce_model_as_a_probability(tmp_path, capsys, x):
 def test_predict_with_the_wrong_number_of_inputs_fails_cleanly(trained):
     _, cwd = trained
     p = run("predict", "model.json", "1", "2", "3", cwd=cwd)
-    assert_clean_failure(p, 1, "takes 2 inputs", "got 3")
+    assert_clean_failure(p, 2, "takes 2 inputs", "got 3")
 
 
 def test_predict_with_a_missing_model_file_fails_cleanly(tmp_path):
     p = run("predict", "absent.json", "1", "2", cwd=tmp_path)
-    assert_clean_failure(p, 1, "no such model file", "absent.json")
+    assert_clean_failure(p, 2, "no such model file", "absent.json")
 
 
 def test_predict_with_a_truncated_model_file_fails_cleanly(trained, tmp_path):
@@ -254,13 +254,13 @@ def test_predict_with_a_truncated_model_file_fails_cleanly(trained, tmp_path):
     text = (cwd / "model.json").read_text(encoding="utf-8")
     (tmp_path / "cut.json").write_text(text[: len(text) // 2], encoding="utf-8")
     p = run("predict", "cut.json", "1", "2", cwd=tmp_path)
-    assert_clean_failure(p, 1, "model file 'cut.json': not valid JSON (truncated or corrupted?)")
+    assert_clean_failure(p, 2, "model file 'cut.json': not valid JSON (truncated or corrupted?)")
 
 
 def test_predict_with_an_empty_object_says_what_is_missing_once(tmp_path):
     (tmp_path / "m.json").write_text("{}")
     p = run("predict", "m.json", "1", "2", cwd=tmp_path)
-    assert_clean_failure(p, 1)
+    assert_clean_failure(p, 2)
     assert p.stderr == ("microgrid predict: error: model file 'm.json': not a microgrid model: "
                         "missing field 'format'\n")
 
@@ -360,7 +360,8 @@ def test_predict_shows_the_probability_for_a_model_trained_with_bce(tmp_path):
 )
 def test_train_with_a_wrong_argument_exits_2_naming_it_before_training(args, message, tmp_path):
     p = run("train", "--steps", "3", *args, cwd=tmp_path)
-    assert_clean_failure(p, 2, "usage: microgrid train", message)
+    assert_clean_failure(p, 2, "microgrid train: error: ", message)
+    assert p.stderr.count("\n") == 1, p.stderr
     assert "step" not in p.stderr.replace("--steps", "")
     assert not re.search(r"make_|Objective|_check|\(\)", p.stderr), p.stderr
     assert os.listdir(tmp_path) == []  # no model, no plot
@@ -395,7 +396,7 @@ def test_train_asked_for_a_plot_without_matplotlib_fails_before_training(tmp_pat
                                                         os.environ.get("PYTHONPATH", "")])}
     p = run("train", "--steps", "2", "--plot", "fit.png", "--save", "m.json", cwd=tmp_path,
             env=env)
-    assert_clean_failure(p, 1, "--plot fit.png needs matplotlib", "pip install")
+    assert_clean_failure(p, 2, "--plot fit.png needs matplotlib", "pip install")
     assert "step" not in p.stderr.replace("--steps", "")
     assert not (tmp_path / "m.json").exists()
 
@@ -569,7 +570,7 @@ def test_diverged_reads_overflow_and_growth_but_not_a_small_rise():
 
 def test_demo_checks_its_output_path_before_printing_its_report(tmp_path):
     p = run("demo", "--out", str(tmp_path / "nonexistent" / "d.svg"), cwd=tmp_path)
-    assert_clean_failure(p, 1, "--out", "does not exist")
+    assert_clean_failure(p, 2, "--out", "does not exist")
     assert p.stdout == ""  # no report first, then a failure
 
 
@@ -609,3 +610,97 @@ def test_train_whose_loss_overflows_says_it_diverged_and_saves_nothing(tmp_path)
     assert_clean_failure(p, 1, "training diverged", "overflowed", "nothing was saved",
                          "smaller --lr")
     assert not (tmp_path / "m.json").exists()
+
+
+# ------------------------------------------------------------- one exit-status rule, every command
+# The command line's one rule: a problem found before work starts is exit 2 with one
+# line naming it; a failure while running (a diverged run) is exit 1; nothing half-written.
+MODEL_FILES = {
+    "model.json": None,  # a good model with 2 inputs and 1 output, written by the fixture
+    "empty.json": "{}",
+    "noversion.json": '{"format": "microgrid.mlp"}',
+    "cut.json": '{"format": "microgrid.mlp", "version": 1, "archi',
+}
+STATUS_TABLE = [
+    # (command line, status, words the one line holds)
+    (["demo", "--out", "missing/g.svg"], 2, ["--out missing/g.svg", "does not exist"]),
+    (["demo", "--out", "g.xyz"], 2, ["--out", ".xyz"]),
+    (["demo", "--frob"], 2, ["unrecognized arguments: --frob"]),
+    (["explore", "absent.json", "1", "2", "--y", "1"], 2, ["no such model file: absent.json"]),
+    (["explore", "cut.json", "1", "2", "--y", "1"], 2, ["cut.json", "not valid JSON"]),
+    (["explore", "model.json", "1", "--y", "1"], 2, ["takes 2 inputs (x1 x2), got 1"]),
+    (["explore", "model.json", "1", "2"], 2, ["give --y with 1 target, got none"]),
+    (["explore", "model.json", "1", "2", "--y", "1", "2"], 2, ["--y with 1 target, got 2"]),
+    (["explore", "--out", "page.txt"], 2, ["--out page.txt", ".html"]),
+    (["explore", "--out", "missing/page.html"], 2, ["--out missing/page.html", "does not exist"]),
+    (["train", "--steps", "2", "--save", "missing/m.json", "--no-plot"], 2,
+     ["--save missing/m.json", "does not exist"]),
+    (["train", "--steps", "2", "--plot", "missing/p.png"], 2,
+     ["--plot missing/p.png", "does not exist"]),
+    (["train", "--steps", "2", "--plot", "p.xyz"], 2, ["argument --plot", ".xyz"]),
+    (["train", "--steps", "0"], 2, ["argument --steps: expected a positive integer"]),
+    (["train", "--samples", "40", "--steps", "40", "--no-plot", "--lr", "1e6"], 1,
+     ["training diverged"]),
+    (["predict", "absent.json", "1", "2"], 2, ["no such model file: absent.json"]),
+    (["predict", "empty.json", "1", "2"], 2, ["missing field 'format'"]),
+    (["predict", "noversion.json", "1", "2"], 2, ["missing field 'version'"]),
+    (["predict", "cut.json", "1", "2"], 2, ["not valid JSON"]),
+    (["predict", "model.json", "1"], 2, ["takes 2 inputs (x1 x2), got 1"]),
+    (["predict", "model.json", "1", "2", "3"], 2, ["takes 2 inputs (x1 x2), got 3"]),
+    (["predict", "model.json", "1", "two"], 2, ["expected a number", "'two'"]),
+]
+
+
+@pytest.fixture
+def model_files(tmp_path):
+    for name, text in MODEL_FILES.items():
+        if text is None:
+            MLP(2, [3, 1], activation="relu", output_activation="linear", seed=1).save(
+                tmp_path / name)
+        else:
+            (tmp_path / name).write_text(text, encoding="utf-8")
+    return tmp_path
+
+
+def test_the_status_table_covers_every_command():
+    assert {args[0] for args, _, _ in STATUS_TABLE} == {"demo", "explore", "train", "predict"}
+    assert {status for _, status, _ in STATUS_TABLE} == {1, 2}
+
+
+@pytest.mark.parametrize("args, status, words", STATUS_TABLE,
+                         ids=[" ".join(a) for a, _, _ in STATUS_TABLE])
+def test_every_command_exits_by_one_rule_with_one_line_and_nothing_written(
+        args, status, words, model_files):
+    before = sorted(os.listdir(model_files))
+    p = run(*args, cwd=model_files)
+    assert_clean_failure(p, status, f"microgrid {args[0]}: error: ", *words)
+    errors = [line for line in p.stderr.splitlines() if ": error: " in line]
+    assert len(errors) == 1 and p.stderr.endswith(errors[0] + "\n"), p.stderr
+    if status == 2:  # found before work starts: nothing else was said
+        assert p.stderr.count("\n") == 1 and p.stdout == "", (p.stdout, p.stderr)
+    assert sorted(os.listdir(model_files)) == before  # nothing written, not even a part
+
+
+def test_a_write_that_fails_half_way_leaves_no_file(tmp_path):
+    from microgrid.cli.args import CommandError, write
+
+    def make(tmp):
+        with open(tmp, "w") as f:
+            f.write("<svg half")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(CommandError, match=r"cannot write .*out\.svg: No space left on device"):
+        write(str(tmp_path / "out.svg"), make)
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_written_file_gets_the_mode_of_a_new_file(tmp_path):
+    from microgrid.cli.args import write
+
+    mask = os.umask(0o022)
+    try:
+        write(str(tmp_path / "out.txt"), lambda tmp: Path(tmp).write_text("whole"))
+    finally:
+        os.umask(mask)
+    assert (tmp_path / "out.txt").read_text() == "whole"
+    assert (tmp_path / "out.txt").stat().st_mode & 0o777 == 0o644

@@ -181,3 +181,72 @@ def test_a_users_op_over_the_copies_is_checked_as_the_interpreter_checks_it():
         assert str(got.value) == str(want.value) and "prod3_loops" in str(got.value)
     finally:
         del ops.table["prod3_loops"]
+
+
+# ------------------------------------------------------------------ Python's own sum()
+def _python_sum_loss(model, X, Y, reg: float = 1e-3):
+    """The loss as micrograd's users write it: built-in sum(), a left-fold chain of +."""
+    terms = [(1 - y * model(x)).relu() for x, y in zip(X, Y, strict=True)]
+    return sum(terms) * (1.0 / len(terms)) + reg * sum(p * p for p in model.parameters())
+
+
+def _python_sum_interpreted(model, X, Y):
+    model.zero_grad()
+    loss = _python_sum_loss(model, X, Y)
+    loss.backward()
+    return loss.data, [p.grad for p in model.parameters()]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10**6), n=st.integers(2, 40), hidden=st.integers(1, 6),
+       act=st.sampled_from(["relu", "tanh", "sigmoid"]))
+def test_a_loss_built_with_pythons_sum_runs_as_a_loop_bit_for_bit(seed, n, hidden, act):
+    """sum(losses) folds left, ((0 + C^1) + C^2) + …: read as one Σ, its examples are found
+    and run as a loop, and the replay is still backward()'s loss and gradients, exactly."""
+    rng = random.Random(seed)
+    X, Y = _data(rng, n)
+    model = MLP(2, [hidden, hidden, 1], activation=act, output_activation="linear", seed=seed)
+    step = microgrid.compile(_python_sum_loss(model, X, Y))
+    assert f"# {n:,} copies of one sub-graph" in step.source
+    for p in model.parameters():
+        p.data += rng.uniform(-0.5, 0.5)
+    want = _python_sum_interpreted(model, X, Y)
+    model.zero_grad()
+    assert step() == want[0]
+    assert [p.grad for p in model.parameters()] == want[1]
+
+
+def test_a_python_sum_source_does_not_grow_with_the_examples():
+    rng = random.Random(0)
+    model = MLP(2, [8, 8, 1], activation="relu", output_activation="linear", seed=0)
+    sizes = {}
+    for n in (10, 1000):
+        X, Y = _data(rng, n)
+        sizes[n] = len(microgrid.compile(_python_sum_loss(model, X, Y)).source.splitlines())
+    assert sizes[1000] <= sizes[10] + 5, sizes
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.floats(-1e6, 1e6), min_size=2, max_size=20))
+def test_a_python_sum_chain_adds_its_terms_in_the_chains_order(xs):
+    leaves = [Value(x) for x in xs]
+    root = sum(v * v for v in leaves)
+    step = microgrid.compile(root)
+    assert step() == root.data
+
+
+def test_a_chain_whose_term_is_used_elsewhere_is_replayed_as_written():
+    # x is a term and inside later terms: backward() adds x's gradient from e·x, d·x, c·x,
+    # then the chain's g; read as one Σ, g would come first.  With these numbers the order
+    # shows: ((1e16 − 1e16) + 1) + 1 = 2, but ((1 + 1e16) − 1e16) + 1 = 1.  So the chain is
+    # not read as one Σ, and the replay is exact.
+    x, c, d, e = Value(0.5), Value(1.0), Value(-1e16), Value(1e16)
+    root = sum([x, c * x, d * x, e * x])
+    step = microgrid.compile(root)
+    root.backward()
+    want = [v.grad for v in (x, c, d, e)]
+    assert want[0] == 2.0
+    for v in (x, c, d, e):
+        v.grad = 0.0
+    assert step() == root.data
+    assert [v.grad for v in (x, c, d, e)] == want

@@ -9,7 +9,10 @@
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
@@ -249,11 +252,42 @@ def test_there_are_examples_to_run():
     assert sum(counted.values()) >= 15, counted
 
 
-@pytest.mark.parametrize("page", [p for p in PAGES if examples(p)])
-def test_the_examples_of_a_page_run_and_print_what_it_shows(page, tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def files_of(tmp_path_factory):
+    """files_of(page): the folder where ``page``'s examples ran (checked, as in the test below)
+    and wrote their files; each page runs once however many pages read what it writes."""
+    ran: dict[str, Path] = {}
+
+    def run_once(page: str) -> Path:
+        if page not in ran:
+            folder = tmp_path_factory.mktemp("examples")
+            here = os.getcwd()
+            os.chdir(folder)
+            try:
+                run_page(page)
+            finally:
+                os.chdir(here)
+            ran[page] = folder
+        return ran[page]
+
+    return run_once
+
+
+# pages whose examples need torch: collected only where it is installed (tests/conftest.py)
+TORCH_PAGES = {"docs/guide/torch.md"}
+TORCH = importlib.util.find_spec("torch") is not None
+
+
+@pytest.mark.parametrize("page", [p for p in PAGES if examples(p)
+                                  and (TORCH or p not in TORCH_PAGES)])
+def test_the_examples_of_a_page_run_and_print_what_it_shows(page, tmp_path, monkeypatch,
+                                                             files_of):
+    if page in NEEDS.values():  # its files are read by other pages: run (and checked) once
+        files_of(page)
+        return
     monkeypatch.chdir(tmp_path)  # the files they write (moons.json, pass.html) go here
     if page in NEEDS:
-        run_page(NEEDS[page])
+        shutil.copytree(files_of(NEEDS[page]), tmp_path, dirs_exist_ok=True)
     run_page(page)
 
 

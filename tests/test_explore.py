@@ -427,8 +427,8 @@ def test_cli_explore_writes_the_demo_page_and_prints_its_path(tmp_path, capsys):
 
 
 def test_cli_explore_reports_an_unwritable_path(tmp_path, capsys):
-    assert main(["explore", "--out", str(tmp_path / "no" / "such" / "x.html")]) == 1
-    assert "cannot write" in capsys.readouterr().err
+    assert main(["explore", "--out", str(tmp_path / "no" / "such" / "x.html")]) == 2
+    assert "does not exist" in capsys.readouterr().err
 
 
 def test_quadratic_cost_checks_math():

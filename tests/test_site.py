@@ -34,6 +34,12 @@ MATH_PAGES = ["index.html", "backprop.html", "notebooks/02_backprop_equations.ht
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
+    """The site, built strictly; or, with MICROGRID_SITE set, the one built there just before
+    (CI builds it with ./dev.sh docs first: one build, not two)."""
+    built = os.environ.get("MICROGRID_SITE")
+    if built:
+        assert (Path(built) / "index.html").is_file(), f"MICROGRID_SITE={built}: no site there"
+        return Path(built).resolve()
     if not (hooks.KATEX / "katex.min.js").is_file():
         pytest.skip("building the site needs KaTeX from npm: ./dev.sh docs installs it (npm ci)")
     out = tmp_path_factory.mktemp("site")
@@ -422,3 +428,47 @@ def test_notebook_titles_are_numbered_as_the_navigation_numbers_them():
         title = "".join(nb["cells"][0]["source"]).splitlines()[0]
         assert title.startswith(f"# {number} · "), (path.name, title)
         assert re.search(rf'"{number} · [^"]+": notebooks/{path.name}', nav), path.name
+
+
+# mkdocs-jupyter 0.27's MathJax loader (Python 3.12+), as it writes it into every page: no
+# <script src>, the CDN's URL in a data attribute that its code reads and loads
+MATHJAX_0_27 = (
+    '<script data-mkdocs-jupyter-mathjax="{&quot;url&quot;: &quot;https://cdn.jsdelivr.net/'
+    'npm/mathjax@4.1.3/tex-mml-chtml.js&quot;, &quot;version&quot;: 4}">\n(() => {\n  const '
+    'config = JSON.parse(document.currentScript.dataset.mkdocsJupyterMathjax);\n  const s = '
+    'document.createElement("script");\n  s.src = config.url;\n  document.head.append(s);\n'
+    '})();\n</script>')
+
+
+def test_every_script_that_loads_from_outside_is_stripped_whatever_its_spelling():
+    keep = ('<script src="../assets/katex/katex.min.js"></script>'
+            '<script>const svg = document.createElementNS("http://www.w3.org/2000/svg", "g");'
+            '</script>')
+    page = ("<html><head>" + keep + '<script type="module">const m = await import('
+            '"https://cdn.jsdelivr.net/npm/mermaid@11/dist/mermaid.esm.min.mjs");</script>'
+            '<SCRIPT SRC=//cdn.example/x.js></SCRIPT>'
+            '<script defer src="https://cdn.example/y.js" data-x="a > b"></script>'
+            "</head><body><p>text</p>" + MATHJAX_0_27 + "</body></html>")
+    out = hooks.strip_outside_scripts(page)
+    assert out == "<html><head>" + keep + "</head><body><p>text</p></body></html>"
+
+
+def test_the_check_refuses_whatever_a_page_loads_from_outside_whatever_the_tag(tmp_path):
+    (tmp_path / "a.html").write_text(
+        "<html><head>" + MATHJAX_0_27 + '<style>@import "https://fonts.example/f.css";</style>'
+        '</head><body><img srcset="a.html 1x, https://img.example/a.png 2x">'
+        '<div style="background: url(https://img.example/c.png)"></div>'
+        '<iframe src="https://embed.example/v"></iframe><object data="https://obj.example/o">'
+        '</object><video poster="https://img.example/p.jpg"></video>'
+        '<svg><image href="https://img.example/i.svg"/></svg>'
+        '<link rel="canonical" href="https://microgrid.example/a.html">'
+        '<script>document.createElementNS("http://www.w3.org/2000/svg", "g")</script>'
+        '<a href="https://example.org/">a link out is the reader\'s to follow</a>'
+        "</body></html>", encoding="utf-8")
+    problems = hooks.check_site(tmp_path)
+    for url in ("https://cdn.jsdelivr.net/npm/mathjax@4.1.3/tex-mml-chtml.js",
+                "https://fonts.example/f.css", "https://img.example/a.png",
+                "https://img.example/c.png", "https://embed.example/v", "https://obj.example/o",
+                "https://img.example/p.jpg", "https://img.example/i.svg"):
+        assert any(url in p for p in problems), (url, problems)
+    assert len(problems) == 8, "\n".join(problems)

@@ -9,8 +9,10 @@ works too).  This module has ``demo``, ``explore``, the parser and `main`; ``tra
     microgrid predict model.json 0.5 -0.2
                                         load a saved model and run it on one input
 
-Argument mistakes exit with status 2 and argparse's message; a failure while running (a missing
-or corrupt model file, an unwritable path) exits with status 1 and one line saying what is wrong.
+One rule in every command (`microgrid.cli.args`): a problem found before work starts (a bad
+option, a missing or malformed model file, a wrong number of inputs or targets, an unwritable
+output path, a bad suffix) exits with status 2, a failure while running (a diverged training
+run) with status 1, each with one line naming it; no file is left half-written.
 """
 
 from __future__ import annotations
@@ -25,7 +27,17 @@ from ..engine import Value
 from ..nn import MLP
 from ..notation import COSTS
 from . import training as cli_train
-from .args import ArgumentError, CommandError, check_writable, finite_float, load_model
+from .args import (
+    BEFORE_WORK,
+    WHILE_RUNNING,
+    ArgumentError,
+    CommandError,
+    Parser,
+    check_writable,
+    finite_float,
+    load_model,
+    write,
+)
 from .args import file_name as _file_name  # the name the explore subparser uses
 
 __all__ = ["main", "build_parser"]
@@ -139,7 +151,7 @@ def _write_graph(root: Value, out: str) -> None:
         print(f"\ngraph: {out} (DOT source; render it with: dot -Tsvg {out} -o {base}.svg)")
         return
     try:
-        render(graph, out)
+        write(out, lambda tmp: render(graph, tmp))
     except GraphvizNotInstalled:
         dot_path = base + ".dot"
         _write_text(dot_path, graph.source)
@@ -151,17 +163,15 @@ def _write_graph(root: Value, out: str) -> None:
         return
     except ValueError as e:  # an unknown format from the file's suffix
         raise CommandError(f"--out {out}: {e}") from None
-    except OSError as e:
-        raise CommandError(f"cannot write {out}: {e.strerror or e}") from None
     print(f"\ngraph: {out} (every value with its data and grad; open it in a browser)")
 
 
 def _write_text(path: str, text: str) -> None:
-    try:
-        with open(path, "w", encoding="utf-8") as f:
+    def make(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8") as f:
             f.write(text)
-    except OSError as e:
-        raise CommandError(f"cannot write {path}: {e.strerror or e}") from None
+
+    write(path, make)
 
 
 # ================================================================================ explore
@@ -171,18 +181,12 @@ def run_explore(args: argparse.Namespace) -> int:
     nothing is written."""
     from ..explorer import explore
 
-    try:
-        mlp, x, y = _explore_example(args)
-        C = _explore_cost(mlp(x), y, args.cost)
-    except ArgumentError as e:
-        print(f"microgrid explore: error: {e}", file=sys.stderr)
-        return 2
+    mlp, x, y = _explore_example(args)
+    C = _explore_cost(mlp(x), y, args.cost)
     C.label = "C"
     page = explore(C, mlp=mlp, x=x, y=y, cost=args.cost)
-    try:
-        print(page.save(args.out))
-    except OSError as e:
-        raise CommandError(f"cannot write {args.out}: {e.strerror or e}") from None
+    write(args.out, page.save)
+    print(args.out)
     return 0
 
 
@@ -190,15 +194,13 @@ def _explore_example(args: argparse.Namespace) -> tuple[MLP, list[float], list[f
     """The network and the example to explore, every argument checked (ArgumentError)."""
     if not args.out.lower().endswith(".html"):
         raise ArgumentError(f"--out {args.out}: the page is HTML; give a file name ending in .html")
+    check_writable(args.out, "--out")
     if args.model is None:
         if args.y is not None:
             raise ArgumentError("--y is the target of a saved model: give MODEL.json x1 x2 … too")
         nin, *nouts = DEMO_SIZES
         return MLP(nin, nouts, activation="sigmoid", seed=DEMO_SEED), [*DEMO_X], [*DEMO_Y]
-    try:
-        mlp, _ = load_model(args.model)
-    except CommandError as e:  # here a bad file is a bad argument: nothing is written yet
-        raise ArgumentError(str(e)) from None
+    mlp, _ = load_model(args.model)
     names = " ".join(f"x{k}" for k in range(1, mlp.nin + 1))
     if len(args.inputs) != mlp.nin:
         raise ArgumentError(f"the model in {args.model} takes {mlp.nin} inputs ({names}), "
@@ -242,7 +244,7 @@ def _explore_cost(a: object, y: list[float], cost: str) -> Value:
 
 # ================================================================================ parser
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="microgrid",
         description="A scalar autograd engine that makes backpropagation visible.",
         epilog="Run 'microgrid COMMAND --help' for the options of a command.",
@@ -321,17 +323,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
     parser = build_parser()
-    args = parser.parse_args(_numbers_as_positionals(sys.argv[1:] if argv is None else argv))
+    args, extra = parser.parse_known_args(
+        _numbers_as_positionals(sys.argv[1:] if argv is None else argv))
     if args.command is None:
         parser.print_help(sys.stderr)
-        return 2
+        return BEFORE_WORK
+    if extra:  # said by the command's own parser, which names the command
+        args.parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return args.run(args)
-    except ArgumentError as e:
-        args.parser.error(str(e))  # usage, the message, exit status 2
+    except ArgumentError as e:  # found before work starts: nothing done, nothing written
+        print(f"microgrid {args.command}: error: {e}", file=sys.stderr)
+        return BEFORE_WORK
     except CommandError as e:
         print(f"microgrid {args.command}: error: {e}", file=sys.stderr)
-        return 1
+        return WHILE_RUNNING
     except KeyboardInterrupt:
         print(f"microgrid {args.command}: interrupted", file=sys.stderr)
         return 130

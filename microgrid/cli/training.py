@@ -2,8 +2,9 @@
 progress line, a plot and a model file; run a saved model on one input.
 
 The commands are thin: the training loop is `microgrid.train` and the picture `microgrid.plot`,
-which a notebook can use too.  Every option is checked before training starts (exit status 2
-for a wrong argument, 1 for a path that cannot be written).
+which a notebook can use too.  Every option, path and file is checked before training starts
+(exit status 2, one line naming the problem); a run that diverges exits with status 1
+(`microgrid.cli.args` has the rule).
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from .args import (
     non_negative_float,
     positive_float,
     positive_int,
+    write,
 )
 
 __all__ = ["run_train", "run_predict", "add_parsers", "Progress"]
@@ -93,8 +95,7 @@ def _check_train_arguments(args: argparse.Namespace) -> None:
 
 def _plot_path(args: argparse.Namespace) -> str | None:
     """Where to draw the plot, None for none; checked before training so a trained model is
-    never lost to a bad path (exit status 1 for what is wrong with the machine, not the
-    arguments)."""
+    never lost to a bad path (exit status 2, as every problem found before work starts)."""
     if args.save:
         check_writable(args.save, "--save")
     if args.no_plot:
@@ -105,8 +106,8 @@ def _plot_path(args: argparse.Namespace) -> str | None:
         require_matplotlib()
     except ImportError:
         if args.plot:  # asked for by name: do not train for an hour without it
-            raise CommandError(f"--plot {path} needs matplotlib; {PLOT_HINT} "
-                               "(or give --no-plot)") from None
+            raise ArgumentError(f"--plot {path} needs matplotlib; {PLOT_HINT} "
+                                "(or give --no-plot)") from None
         print(f"note: no plot will be drawn: matplotlib is not installed; {PLOT_HINT}",
               file=sys.stderr)
         return None
@@ -249,9 +250,9 @@ def run_train(args: argparse.Namespace) -> int:
         saved = f" (the model is saved in {args.save})" if args.save else ""
         try:
             fig = training_figure(mlp, X, y, objective, history, evaluation=result)
-            fig.savefig(plot_path, dpi=90)
-        except OSError as e:
-            raise CommandError(f"cannot write {plot_path}: {e.strerror or e}{saved}") from None
+            write(plot_path, lambda tmp: fig.savefig(tmp, dpi=90))
+        except CommandError as e:
+            raise CommandError(f"{e}{saved}") from None
         except Exception as e:  # matplotlib's own errors: still say where the model is
             raise CommandError(f"the plot failed: {type(e).__name__}: {e}{saved}") from None
         print(f"plot      {plot_path}")
@@ -288,7 +289,7 @@ def run_predict(args: argparse.Namespace) -> int:
     mlp, meta = load_model(args.model)
     if len(args.inputs) != mlp.nin:
         names = " ".join(f"x{k}" for k in range(1, mlp.nin + 1))
-        raise CommandError(
+        raise ArgumentError(
             f"the model in {args.model} takes {mlp.nin} inputs ({names}), got {len(args.inputs)}"
         )
     with no_grad():  # a prediction records no graph

@@ -30,6 +30,12 @@ from .tracing import Call, Sym, branches, guard, is_literal, render, risky, term
 TERMS_PER_LINE = 64
 WIDTH = 95  # + 4 of indentation inside `def step`
 
+
+def width(depth: int) -> int:
+    """How wide a statement at ``depth`` (1 in ``def step``, 2 in a loop's body) may be: the
+    page's width less its indentation."""
+    return WIDTH - 4 * (depth - 1)
+
 # names the generated code uses for itself
 RESERVED = {"step", "leaves", "leaf", "grads", "g", "kept", "node", "v", "sum", "abs", "zip",
             "isfinite", "check", "root_error", "Redo", "iter", "reversed", "len", "range"}
@@ -39,18 +45,19 @@ RESERVED = {"step", "leaves", "leaf", "grads", "g", "kept", "node", "v", "sum", 
 class OpCode:
     """One entry of the op table applied to ``n`` operands, as templates (see the module)."""
 
-    __slots__ = ("entry", "n", "forward", "forward_call", "local", "raises", "step", "guard",
-                 "one", "calls_rule")
+    __slots__ = ("n", "forward", "forward_call", "local", "raises", "step", "guard", "one",
+                 "calls_rule")
 
     def __init__(self, entry: ops.Op, n: int, fns: Functions) -> None:
-        self.entry, self.n = entry, n
+        self.n = n
         xs = tuple(Sym.var(f"{{{i}}}") for i in range(n))
         out = Sym.var("{out}")
         fns.add(entry.forward, fn_base(entry))
         f = trace(entry.forward, xs)
         name = fns.name
-        # the entry's function, called as is (a user's op's result is checked, below)
-        self.forward_call = name(f.fn) if isinstance(f, Call) and not entry.user_defined else None
+        # the entry's own function, for a call of it on a list (a Σ over the copies of a
+        # repeated sub-graph); a user's op's result is checked, below, so it is written out
+        self.forward_call = None if entry.user_defined else name(entry.forward)
         if entry.user_defined:  # a user's op: its result is checked as the interpreter checks it
             where = repr(f"operation {entry.name!r} returned")
             self.forward = [f"check({render(f, name)}, {where})"]

@@ -2,10 +2,10 @@
 
 A loss over a data set is one example's graph built again for every example
 (docs/backprop.md §3): the same operations on the same parameters, each copy on its own
-inputs.  `find` spots such copies among the operands of one node (a Σ, usually) without
-knowing anything about networks, so that `microgrid.compile` can write one copy's forward and
-backward pass once and run it over the copies, their inputs as data, instead of writing every
-copy out.
+inputs.  `find` spots such copies among the operands of one node (a Σ, usually; a chain of
+``+`` from Python's ``sum`` counts as one, see `microgrid.compiler.view`) without knowing
+anything about networks, so that `microgrid.compile` can write one copy's forward and backward
+pass once and run it over the copies, their inputs as data, instead of writing every copy out.
 
 A set of operands qualifies when, for each of them, its *copy* — the operand and every node
 below it used only inside it — has the same structure as the others' (same ops, the same
@@ -21,9 +21,11 @@ also adds them in.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..engine import Const, Value
+from .view import View
 
 __all__ = ["Group", "find", "MIN_COPIES", "MIN_NODES"]
 
@@ -50,20 +52,22 @@ class Group:
     fixed: list[bool]
 
 
-def find(interior: list[Value], keep: set[Value]) -> list[Group]:
-    """The groups of copies among the operands of the nodes of ``interior`` (a topological
-    order without the leaves), outermost first; no node is in two groups."""
+def find(view: View, keep: set[Value]) -> list[Group]:
+    """The groups of copies among the operands of the graph's nodes (a chain of ``+`` read as
+    one Σ: `View`), outermost first; no node is in two groups."""
+    interior = [n for n in view.order if n.parents]
     pos = {n: i for i, n in enumerate(interior)}
+    parents = view.parents
     uses: Counter[Value] = Counter()
     for n in interior:
-        uses.update(n.parents)
+        uses.update(parents(n))
     claimed: set[Value] = set()
     groups: list[Group] = []
     budget = [8 * len(interior) + 1000]  # region walks, so that the search stays linear
     for s in reversed(interior):
         if s in claimed:
             continue
-        heads = [p for p in dict.fromkeys(s.parents)
+        heads = [p for p in dict.fromkeys(parents(s))
                  if p.parents and uses[p] == 1 and p not in claimed]
         if len(heads) < MIN_COPIES:
             continue
@@ -71,14 +75,14 @@ def find(interior: list[Value], keep: set[Value]) -> list[Group]:
         # one piece of the order, can be copies of each other
         by_op: dict[tuple, list[Value]] = {}
         for h in heads:
-            by_op.setdefault((h.op, len(h.parents)), []).append(h)
+            by_op.setdefault((h.op, len(parents(h))), []).append(h)
         by_shape: dict[tuple, list[tuple]] = {}
         for same_op in by_op.values():
             if len(same_op) < MIN_COPIES:
                 continue
             by_size: dict[int, list[list[Value]]] = {}
             for h in same_op:
-                region = _region(h, uses, pos, budget)
+                region = _region(h, parents, uses, pos, budget)
                 if region is None:
                     return groups
                 if (len(region) >= MIN_NODES
@@ -88,7 +92,7 @@ def find(interior: list[Value], keep: set[Value]) -> list[Group]:
                 if len(regions) < MIN_COPIES:
                     continue
                 for region in regions:
-                    shape, slots, numbers = _shape(region, keep, pos)
+                    shape, slots, numbers = _shape(region, keep, pos, view.operands)
                     by_shape.setdefault(shape, []).append((region, slots, numbers, shape))
         for members in by_shape.values():
             group = _group(members, pos, uses) if len(members) >= MIN_COPIES else None
@@ -98,14 +102,15 @@ def find(interior: list[Value], keep: set[Value]) -> list[Group]:
     return groups
 
 
-def _region(head: Value, uses: Counter, pos: dict, budget: list[int]) -> list[Value] | None:
+def _region(head: Value, parents: Callable, uses: Counter, pos: dict, budget: list[int]
+            ) -> list[Value] | None:
     """``head`` and every interior node below it whose every use is inside (topological)."""
     region, stack, inside = {head}, [head], Counter()
     while stack:
         budget[0] -= 1
         if budget[0] < 0:
             return None
-        for p in stack.pop().parents:
+        for p in parents(stack.pop()):
             if p.parents:
                 inside[p] += 1
                 if inside[p] == uses[p]:
@@ -118,7 +123,7 @@ def _kind(x: Value) -> str:
     return "interior" if x.parents else "const" if type(x) is Const else "leaf"
 
 
-def _shape(region: list[Value], keep: set[Value], pos: dict[Value, int]
+def _shape(region: list[Value], keep: set[Value], pos: dict[Value, int], operands: Callable
            ) -> tuple[tuple, list[Value], list[float]]:
     """The structure of a copy (what two copies must share), its slots and its numbers.  The
     region is one piece of the order, so a node's place in it is its position minus the
@@ -130,7 +135,7 @@ def _shape(region: list[Value], keep: set[Value], pos: dict[Value, int]
     shape = []
     for n in region:
         refs = []
-        for x in n.operands:
+        for x in operands(n):
             if type(x) is float:
                 numbers.append(x)
                 refs.append(None)

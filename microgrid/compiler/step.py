@@ -35,10 +35,12 @@ import math
 from collections.abc import Callable, Iterable
 
 from .. import engine, ops
-from ..engine import Const, Value, apply, topological
+from ..engine import Const, Value, topological
+from ..replay import replay
 from .codegen import Functions, OpCode
 from .generator import Generator
 from .repeats import find
+from .view import View
 
 __all__ = ["compile", "CompiledStep", "MAX_NODES", "MAX_STRAIGHT"]
 
@@ -84,29 +86,30 @@ class CompiledStep:
     def __init__(self, root: Value, order: list[Value], keep: tuple[Value, ...],
                  max_straight: int) -> None:
         fns = Functions()
-        codes: dict[Value, OpCode] = {}
-        by_key: dict[tuple[str, int], OpCode] = {}
-        for node in order:  # every op first: an unknown one is an error now, not at a step
-            if node.parents:
-                key = (node.op, len(node.operands))
-                oc = by_key.get(key)
-                if oc is None:
-                    oc = by_key[key] = OpCode(_entry(node), key[1], fns)
-                codes[node] = oc
         keep_set = set(keep)
         if not keep_set <= set(order):
             outside = next(n for n in keep if n not in set(order))
             raise ValueError(f"compile(): keep= holds {outside!r}, which is not in the graph")
-        interior = [n for n in order if n.parents]
-        groups = find(interior, keep_set)
-        straight = len(order) - sum(len(c) for g in groups for c in g.copies[1:])
+        view = View(order, keep_set)  # a chain of + from Python's sum() read as one Σ
+        codes: dict[Value, OpCode] = {}
+        by_key: dict[tuple[str, int], OpCode] = {}
+        for node in view.order:  # every op first: an unknown one is an error now, not at a step
+            if node.parents:
+                entry = ops.total if node in view.terms else _entry(node)
+                key = (entry.name, len(view.operands(node)))
+                oc = by_key.get(key)
+                if oc is None:
+                    oc = by_key[key] = OpCode(entry, key[1], fns)
+                codes[node] = oc
+        groups = find(view, keep_set)
+        straight = len(view.order) - sum(len(c) for g in groups for c in g.copies[1:])
         if straight > max_straight:
             raise ValueError(
                 f"compile(): the graph has {straight:,} nodes that do not repeat, more than "
                 f"{max_straight:,}; one generated function that large takes too long and too "
                 "much memory to compile.  Use root.backward() for it."
             )
-        out = Generator(root, order, keep, groups, codes, fns).build()
+        out = Generator(root, view, keep, groups, codes, fns).build()
         self.root, self._order, self.source, self.keep = root, order, out.source, keep
         self.leaves = (*out.leaves, *out.group_leaves)
         self._lines, self._node_lines = out.lines, out.node_lines
@@ -153,25 +156,11 @@ class CompiledStep:
     def _interpret(self, accumulate: bool) -> float:
         """The step by the engine: a fresh copy of the graph on the leaves' current data,
         then ``backward()``.  Slow, and exactly the interpreter."""
-        copy: dict[Value, Value] = {}
-        for node in self._order:
-            if not node.parents:
-                if type(node) is Const:
-                    new: Value = Const(node.data)
-                else:
-                    new = Value(0.0, node.label)
-                    new.data = node.data  # as is, even a NaN the user put there
-            else:
-                try:
-                    operands = [copy[p] if isinstance(p, Value) else p for p in node.operands]
-                    new = apply(node.op, operands)
-                except Exception as e:
-                    line, name = self._node_lines.get(node, (0, "?"))
-                    e.add_note(f"compiled step: at node {name} (op {node.op!r}, line {line} "
-                               "of step.source)")
-                    raise
-                new.label = node.label
-            copy[node] = new
+        def where(node: Value) -> str:
+            line, name = self._node_lines.get(node, (0, "?"))
+            return f"compiled step: at node {name} (op {node.op!r}, line {line} of step.source)"
+
+        copy = replay(self._order, where=where)
         top = copy[self.root]
         top.backward()
         for node in self.keep:

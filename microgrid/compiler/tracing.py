@@ -188,7 +188,7 @@ def _explore(fn: Callable, args: tuple, forced: list[bool], conds: list[str], ru
     outer, _state.path = _state.path, path
     try:
         result = fn(*args)
-        result = tuple(map(_value, result)) if type(result) is tuple else _value(result)
+        result = tuple(map(_sym, result)) if type(result) is tuple else _sym(result)
     except Exception:  # noqa: BLE001 - whatever it is, the function itself will redo it
         result = call
     finally:
@@ -203,10 +203,6 @@ def _explore(fn: Callable, args: tuple, forced: list[bool], conds: list[str], ru
     yes = _explore(fn, args, [*forced, True], known, runs, call)
     no = _explore(fn, args, [*forced, False], known, runs, call)
     return _branch(cond, yes, no, call)
-
-
-def _value(x: object) -> Sym:
-    return _sym(x)
 
 
 def _branch(cond: Sym, yes: object, no: object, call: Call) -> object:

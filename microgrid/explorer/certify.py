@@ -11,27 +11,21 @@ import math
 from typing import Any
 
 from .. import ops
-from ..engine import Value, apply
+from ..engine import Value
 from ..idioms import no_grad
 from ..notation import label
+from ..replay import replay
 from .steps import Recorder, delta_name, factor, is_constant, math_html, num
 
 EPS = 1e-6  # the step of the central finite differences
 
 
 class Replay:
-    """Re-runs the recorded forward pass with the engine's own operations (`engine.apply`,
-    recording nothing), one leaf moved: C(leaf ± ε)."""
+    """Re-runs the recorded forward pass (`microgrid.replay`, recording nothing), one leaf
+    moved: C(leaf ± ε)."""
 
     def __init__(self, nodes: list[Value]) -> None:
         self.nodes = nodes
-        where = {id(v): i for i, v in enumerate(nodes)}
-        # each node's operands: (index of a Value, None) or (None, a plain number folded in)
-        self.operands = [
-            [(where[id(p)], None) if isinstance(p, Value) else (None, p) for p in v.operands]
-            for v in nodes
-        ]
-        self.data = [v.data for v in nodes]
         self.problem = ""
         try:
             again = self.run(None, 0.0)
@@ -42,18 +36,12 @@ class Replay:
             self.problem = "replaying the graph does not reproduce its value"
 
     def run(self, leaf: int | None, value: float) -> float:
+        moved = {} if leaf is None else {self.nodes[leaf]: value}
         with no_grad():
-            values = [Value(x) if not v.parents else None for x, v in zip(self.data, self.nodes)]
-            if leaf is not None:
-                values[leaf] = Value(value)
-            for i, v in enumerate(self.nodes):
-                if v.parents:
-                    xs = [c if p is None else values[p] for p, c in self.operands[i]]
-                    values[i] = apply(v.op, xs)
-        return values[-1].data
+            return replay(self.nodes, moved)[self.nodes[-1]].data
 
     def derivative(self, leaf: int) -> float:
-        x = self.data[leaf]
+        x = self.nodes[leaf].data
         return (self.run(leaf, x + EPS) - self.run(leaf, x - EPS)) / (2 * EPS)
 
 
