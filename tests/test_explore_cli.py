@@ -4,14 +4,12 @@ naming it, and no file written."""
 
 from __future__ import annotations
 
-import json
-import re
-
 import pytest
 
 from microgrid import MLP
 from microgrid.backprop import backprop
 from microgrid.cli.command import main
+from microgrid.explorer.page import read_data
 
 
 @pytest.fixture
@@ -24,9 +22,7 @@ def model(tmp_path):
 
 
 def page_data(path) -> dict:
-    text = path.read_text(encoding="utf-8")
-    blob = re.search(r'<script type="application/json" id="mg-data">(.*?)</script>', text, re.S)
-    return json.loads(blob.group(1).replace("<\\/", "</"))
+    return read_data(path.read_text(encoding="utf-8"))
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:

@@ -261,11 +261,19 @@ class Recorder:
                 generic += f" → <b>{shown}</b>"
                 eq, note = self._in_derivation(v, k, p, local)
                 i, j = self.index[p], self.index[v]
+                # predict mode asks for the new ∂C/∂parent: the step with the answer blank
+                question = (f"{self.d(p)} += {self.local(v, p)} × {self.d(v)} = "
+                            f"{self.num(local)} × {wrap(self.number(g[v]), 2)}")
+                if old != 0.0:
+                    question += f", added to {self.num(old)}"
+                blank = '<span class="blank" title="the number this step asks for">▢</span>'
                 steps.append({
                     "phase": "backward", "node": j, "parent": i, "edge": k, "grad": shown,
                     "sets": [[i, shown]], "edges": [[i, j]], "layer": self.layer_of(v),
                     "kind": "edge", "title": f"{self.d(p)} += …",
                     "html": generic, "eq": eq, "note": note,
+                    "ask": {"name": self.d(p), "q": f"{question} → {blank}",
+                            "v": g[p] if todo[p] == 0 else acc[p]},
                 })
         return steps
 
