@@ -177,7 +177,7 @@ def run_explore(args: argparse.Namespace) -> int:
         print(f"microgrid explore: error: {e}", file=sys.stderr)
         return 2
     C.label = "C"
-    page = explore(C, mlp=mlp, x=x, y=y, cost=args.cost)
+    page = explore(C, mlp=mlp, x=x, y=y, cost=args.cost, predict=args.predict)
     try:
         print(page.save(args.out))
     except OSError as e:
@@ -280,6 +280,9 @@ def build_parser() -> argparse.ArgumentParser:
     explore.add_argument("--cost", choices=["quadratic", "cross_entropy"], default="quadratic",
                          help="the cost C of the example (docs/backprop.md §3, §9; "
                               "default: %(default)s)")
+    explore.add_argument("--predict", action="store_true",
+                         help="open in predict mode: each backward step asks for its number "
+                              "before showing it")
     explore.add_argument("--out", type=_file_name, default="microgrid-explorer.html",
                          metavar="FILE.html", help="the page to write (default: %(default)s)")
     explore.set_defaults(run=run_explore, parser=explore)

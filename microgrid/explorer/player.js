@@ -197,9 +197,9 @@
     if (l === null || l === undefined) return M.L;
     return Math.max(2, Math.min(M.L, l));
   }
-  function block(name, cells, rows, cols, kind, caption) {
+  function block(kind, rows, cols, caption) {
     // a vector or matrix: rows × cols cells; numbers inside when there is room for them
-    var numbers = cols <= 4 && rows <= 16, h = "", biggest = 0;
+    var cells = layerCells[kind], numbers = cols <= 4 && rows <= 16, h = "", biggest = 0;
     cells.forEach(function (c) {
       if (c.at[mode] <= upto) biggest = Math.max(biggest, Math.abs(c.v));
     });
@@ -220,57 +220,65 @@
       "<figcaption>" + caption + "</figcaption></figure>";
   }
   var layerCells = {};
-  function renderLayer() {
-    if (!M || layerBox.hidden) return;
-    var l = layerOf(steps[current]), L = M.L, X = M.layers[l], n = M.sizes[l];
-    var nb = M.sizes[l - 1];
+  function layerHtml(l, current) {  // one layer's BP1–BP4 in matrix form
+    var L = M.L, X = M.layers[l], n = M.sizes[l], nb = M.sizes[l - 1];
     var s = "<sup>" + l + "</sup>", s1 = "<sup>" + (l + 1) + "</sup>";
-    var h = "<h3>Layer " + l + " of " + L + " in matrix form <small>(docs/backprop.md " +
-      "§5–§7; hover or focus a cell for its name and number, click it for its step)</small></h3>";
-    layerCells = {};
-    function cells(kind, arr) { layerCells[kind] = arr; return arr; }
-    h += "<div class=\"eqn\">";
+    function cells(kind, arr) { layerCells[l + ":" + kind] = arr; return l + ":" + kind; }
+    var h = "<section class=\"lay" + (current ? " current" : "") + "\" data-layer=\"" + l +
+      "\"><h3>Layer " + l + (l === L ? " (output)" : "") + "</h3><div class=\"eqn\">";
     if (l === L) {
       h += "<span class=\"op\">BP1:</span>" +
-        block("da", cells("da", X.da), n, 1, "da", "∇<sub>a</sub><i>C</i>") +
+        block(cells("da", X.da), n, 1, "∇<sub>a</sub><i>C</i>") +
         "<span class=\"op\">⊙</span>" +
-        block("sp", cells("sp", X.sp), n, 1, "sp", "<i>σ</i>′(<i>z</i>" + s + ")") +
+        block(cells("sp", X.sp), n, 1, "<i>σ</i>′(<i>z</i>" + s + ")") +
         "<span class=\"op\">=</span>" +
-        block("delta", cells("delta", X.delta), n, 1, "delta", "<i>δ</i>" + s);
+        block(cells("delta", X.delta), n, 1, "<i>δ</i>" + s);
     } else {
       var A = M.layers[l + 1], na = M.sizes[l + 1], WT = [];
       for (var j = 0; j < n; j++) for (var k = 0; k < na; k++) WT.push(A.W[k][j]);
       h += "<span class=\"op\">BP2:</span>" +
-        block("WT", cells("WT", WT), n, na, "WT", "(<i>W</i>" + s1 + ")<sup>T</sup>") +
-        block("dnext", cells("dnext", A.delta), na, 1, "dnext", "<i>δ</i>" + s1) +
+        block(cells("WT", WT), n, na, "(<i>W</i>" + s1 + ")<sup>T</sup>") +
+        block(cells("dnext", A.delta), na, 1, "<i>δ</i>" + s1) +
         "<span class=\"op\">=</span>" +
-        block("da", cells("da", X.da), n, 1, "da",
-              "(<i>W</i>" + s1 + ")<sup>T</sup><i>δ</i>" + s1) +
+        block(cells("da", X.da), n, 1, "(<i>W</i>" + s1 + ")<sup>T</sup><i>δ</i>" + s1) +
         "<span class=\"op\">⊙</span>" +
-        block("sp", cells("sp", X.sp), n, 1, "sp", "<i>σ</i>′(<i>z</i>" + s + ")") +
+        block(cells("sp", X.sp), n, 1, "<i>σ</i>′(<i>z</i>" + s + ")") +
         "<span class=\"op\">=</span>" +
-        block("delta", cells("delta", X.delta), n, 1, "delta", "<i>δ</i>" + s);
+        block(cells("delta", X.delta), n, 1, "<i>δ</i>" + s);
     }
-    h += "</div><div class=\"eqn\"><span class=\"op\">BP3:</span>" +
-      block("b", cells("b", X.b), n, 1, "b", "∂<i>C</i>/∂<i>b</i>" + s) +
+    return h + "</div><div class=\"eqn\"><span class=\"op\">BP3:</span>" +
+      block(cells("b", X.b), n, 1, "∂<i>C</i>/∂<i>b</i>" + s) +
       "<span class=\"op\">= <i>δ</i>" + s + "</span>" +
       "<span class=\"op\">BP4:</span>" +
-      block("delta2", cells("delta2", X.delta), n, 1, "delta2", "<i>δ</i>" + s) +
-      block("aprev", cells("aprev", X.aprev), 1, nb, "aprev",
-            "(<i>a</i><sup>" + (l - 1) + "</sup>)<sup>T</sup>") +
+      block(cells("delta2", X.delta), n, 1, "<i>δ</i>" + s) +
+      block(cells("aprev", X.aprev), 1, nb, "(<i>a</i><sup>" + (l - 1) + "</sup>)<sup>T</sup>") +
       "<span class=\"op\">=</span>" +
-      block("gW", cells("gW", [].concat.apply([], X.gW)), n, nb, "gW",
-            "∂<i>C</i>/∂<i>W</i>" + s) +
-      "</div><p id=\"cell-info\" aria-live=\"polite\"></p>";
-    layerBox.innerHTML = h;
-    layerShown = l;
+      block(cells("gW", [].concat.apply([], X.gW)), n, nb, "∂<i>C</i>/∂<i>W</i>" + s) +
+      "</div></section>";
   }
+  function renderLayer() {  // every layer, the wave's from the output down; its own marked
+    if (!M || layerBox.hidden) return;
+    var l = layerOf(steps[current]);
+    layerCells = {};
+    var h = "<p class=\"lay-head\">BP1–BP4 layer by layer in matrix form (docs/backprop.md " +
+      "§5–§7): a cell fills in at the step that computes it; hover or focus one for its name " +
+      "and number, click it for its step.</p><p id=\"cell-info\" aria-live=\"polite\"></p>";
+    for (var k = M.L; k >= 2; k--) h += layerHtml(k, k === l);
+    layerBox.innerHTML = h;
+    if (layerShown !== l || !layerFollowed) {
+      layerShown = l;
+      layerFollowed = true;
+      var sec = layerBox.querySelector("section.lay.current");
+      if (sec) layerBox.scrollTop += sec.getBoundingClientRect().top -
+        layerBox.getBoundingClientRect().top - 40;
+    }
+  }
+  var layerFollowed = false;
   layerBox.addEventListener("click", function (e) {
     var c = e.target.closest("button.c");
     if (!c) return;
-    var cell = layerCells[c.getAttribute("data-kind")][+c.getAttribute("data-k")];
-    var kind = c.getAttribute("data-kind");
-    var to = kind === "WT" ? D.done[mode][cell.node] : cell.at[mode];
+    var kind = c.getAttribute("data-kind"), cell = layerCells[kind][+c.getAttribute("data-k")];
+    var to = /:WT$/.test(kind) ? D.done[mode][cell.node] : cell.at[mode];
     if (to === undefined || to > last) return;
     setView(scalarView);
     go(to);
@@ -632,6 +640,7 @@
     graphBox.hidden = v !== "graph";
     netBox.hidden = v !== "net";
     layerBox.hidden = v !== "layer";
+    layerFollowed = false;
     all(document, "#views button").forEach(function (btn) {
       var on = btn.getAttribute("data-view") === v;
       btn.classList.toggle("on", on);
