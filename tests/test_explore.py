@@ -443,3 +443,9 @@ def test_quadratic_cost_checks_math():
     mlp, C = demo_network()
     r = backprop(mlp.weights(), mlp.biases(), DEMO_X, DEMO_Y)
     assert math.isclose(C.data, r.cost, rel_tol=1e-12)
+
+
+def test_predict_must_be_a_bool(demo):
+    _, C, _ = demo
+    with pytest.raises(TypeError, match="predict"):
+        explore(C, predict="yes")

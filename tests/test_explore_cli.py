@@ -140,3 +140,11 @@ def test_negative_numbers_in_scientific_notation_are_inputs_and_targets(tmp_path
     assert code == 0, err
     first = next(s for s in page_data(out)["modes"]["wave"] if s["phase"] == "forward")
     assert "(−0.001)" in first["html"]  # x1 = −1e-3 in z^2_1's numbers
+
+
+@pytest.mark.parametrize("flag", [[], ["--predict"]], ids=["without", "with --predict"])
+def test_predict_opens_the_page_in_predict_mode(tmp_path, capsys, model, flag):
+    _, path = model
+    out = tmp_path / "mine.html"
+    assert run(capsys, path, 0.5, -0.25, "--y", 1, *flag, "--out", out)[0] == 0
+    assert page_data(out)["predict"] is bool(flag)
