@@ -98,3 +98,19 @@ def test_every_text_is_legible_in_every_view_at_every_sampled_step(browser, tmp_
                 if sideways:
                     problems.append((view, at, "overflow", sideways))
     assert problems == []
+
+
+def test_in_the_network_view_no_text_spills_out_of_its_neurons_box(browser, tmp_path):
+    explorer = explorer_of("2-16-16-1")
+    with checked_at_the_end() as opened:
+        page = open_frame(browser, tmp_path, explorer, "window 1280x720", opened)
+        page.keyboard.press("n")
+        page.keyboard.press("End")  # every δ written: the longest texts
+        spills = page.evaluate("""() => [...document.querySelectorAll('#net g.net-neuron')]
+            .flatMap(g => { const r = g.querySelector('rect').getBBox();
+              return [...g.querySelectorAll('text')].filter(t => t.textContent).map(t => {
+                const b = t.getBBox();
+                return b.x >= r.x && b.y >= r.y && b.x + b.width <= r.x + r.width &&
+                       b.y + b.height <= r.y + r.height ? null : t.textContent; }); })
+            .filter(x => x)""")
+        assert spills == []

@@ -437,6 +437,7 @@
       step.phase === "forward" ? "forward pass" :
       mode === "wave" ? "backward: the δ wave" : "backward: edge by edge";
     score();
+    layout();  // the header may have wrapped differently (its texts changed)
     renderCertificate();
     renderLayer();
     // Scrolling measures the layout: once per frame, not once per key (keys may repeat fast).
@@ -554,8 +555,9 @@
       mini.insertBefore(miniSvg, miniView);
       miniOf = p;
     }
-    var mw = Math.min(180, 180 * p.w / p.h), mh = mw * p.h / p.w;
-    if (mh > 140) { mh = 140; mw = mh * p.w / p.h; }
+    var mw = Math.min(150, 150 * p.w / p.h), mh = mw * p.h / p.w;
+    if (mh > 110) { mh = 110; mw = mh * p.w / p.h; }
+    mw = Math.max(mw, 24); mh = Math.max(mh, 24);
     miniSvg.style.width = mw + "px";
     miniSvg.style.height = mh + "px";
     mini.style.width = mw + 2 + "px";
@@ -603,7 +605,9 @@
     if (!el) return;
     var b = box.getBoundingClientRect(), r = el.getBoundingClientRect();
     if (r.top < b.top) box.scrollTop += r.top - b.top - 4;
-    else if (r.bottom > b.bottom) box.scrollTop += r.bottom - b.bottom + 4;
+    else if (r.bottom > b.bottom) {  // its bottom in sight, but never its top out of sight
+      box.scrollTop += Math.min(r.bottom - b.bottom + 4, r.top - b.top - 4);
+    }
   }
 
   function union(els) {
@@ -648,6 +652,7 @@
     });
     ["zoom-in", "zoom-out", "fit"].forEach(function (id) { $(id).disabled = v === "layer"; });
     layout();
+    minimap();
     var p = pan();
     if (p && !p.opened) {
       if (!p.measured) { p.measure(); p.measured = true; }
@@ -678,9 +683,13 @@
     show(to);
   }
 
+  var headHeight = -1;
   function layout() {  // the panels fill the window under the header
-    document.documentElement.style.setProperty("--head", document.querySelector("header")
-      .offsetHeight + "px");
+    var h = document.querySelector("header").offsetHeight;
+    if (h !== headHeight) {
+      headHeight = h;
+      document.documentElement.style.setProperty("--head", h + "px");
+    }
   }
 
   $("home").addEventListener("click", function () { show(0); });

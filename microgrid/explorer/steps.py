@@ -20,6 +20,7 @@ from .formulas import WEIGHTED_SUM, Term, slope_note, wrap, write_op
 
 _SCRIPT = re.compile(r"([\^_])(?:\{([^{}]*)\}|(.))", re.S)
 _WORDS = re.compile(r"[^\W\d_]+|[\W\d_]+")
+_LONG = 13  # a forward step with more operands (z of a neuron with 7+ inputs) folds them
 
 
 def _italic(text: str) -> str:
@@ -201,12 +202,20 @@ class Recorder:
                 note = "the weighted input of a neuron, z = Σ w·a + b (docs/backprop.md §2)"
             elif role and role[0] == "a":
                 note = "the neuron's activation, a = σ(z) (docs/backprop.md §2)"
+            text = " = ".join(parts)
+            brief = None
+            if len(v.operands) > _LONG:  # its terms folded under the value
+                brief = f"{name} = <b>{self.num(v.data)}</b>"
+                text = (f'{brief}<details class="terms"><summary>its {len(v.operands)} '
+                        f"operands</summary>{' = '.join(parts[:-1])}</details>")
             steps.append({
                 "phase": "forward", "node": self.index[v], "title": f"{name} = …",
-                "html": " = ".join(parts), "note": note, "sets": [], "edges": [],
+                "html": text, "note": note, "sets": [], "edges": [],
                 "layer": self.layer_of(v),
                 "parents": sorted({self.index[p] for p in v.parents if p in self.index}),
             })
+            if brief:
+                steps[-1]["brief"] = brief
         return steps
 
     # ------------------------------------------------------------------ backward, edge by edge

@@ -221,7 +221,7 @@ def network_svg(r: Recorder, net: Network) -> str:
     return "".join(out)
 
 
-_BOX = (124, 38)  # a neuron's box in the network view, wide enough for "δ = −0.001234"
+_BOX = (142, 38)  # a neuron's box in the network view, wide enough for "δ = −0.001234"
 
 
 def weight_look(r: Recorder, net: Network) -> dict[int, tuple[str, float]]:
