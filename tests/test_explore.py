@@ -20,6 +20,7 @@ from microgrid.backprop import backprop
 from microgrid.cli.command import DEMO_SEED, DEMO_SIZES, DEMO_X, DEMO_Y, main
 from microgrid.engine import reachable, topological
 from microgrid.explorer import Explorer, explore
+from microgrid.explorer.page import read_data
 from microgrid.explorer.steps import math_html
 from microgrid.gradient_check import numerical_grads
 from microgrid.losses import quadratic
@@ -378,11 +379,18 @@ def test_the_svg_is_draw_dots_with_every_value_matched(demo):
     assert page.html.count('class="mg-data"') == n_values
 
 
-def test_the_pages_json_is_the_explorers_data(demo):
+def test_the_pages_embedded_data_is_the_explorers_data(demo):
     _, _, page = demo
-    blob = re.search(r'<script type="application/json" id="mg-data">(.*?)</script>', page.html,
-                     re.S).group(1)
-    assert json.loads(blob.replace("<\\/", "</")) == json.loads(json.dumps(page.data))
+    assert read_data(page.html) == json.loads(json.dumps(page.data))
+
+
+def test_no_gradient_of_the_pass_can_be_read_from_the_pages_text(demo):
+    _, C, page = demo
+    text = re.sub(r"<[^>]*>", " ", page.html)  # its text, and its attributes below
+    attributes = " ".join(re.findall(r'="([^"]*)"', page.html))
+    datas = {n["data"] for n in page.data["nodes"]}
+    grads = {n["grad"] for n in page.data["nodes"]} - datas - {"0", "1"}
+    assert grads and [g for g in grads if g in text or g in attributes] == []
 
 
 def test_labels_are_escaped_everywhere():
@@ -422,8 +430,8 @@ def test_cli_explore_writes_the_demo_page_and_prints_its_path(tmp_path, capsys):
     out = tmp_path / "demo.html"
     assert main(["explore", "--out", str(out)]) == 0
     assert capsys.readouterr().out.strip() == str(out)
-    text = out.read_text(encoding="utf-8")
-    assert "closed form (BP4)" in text and "BP1" in text
+    data = json.dumps(read_data(out.read_text(encoding="utf-8")), ensure_ascii=False)
+    assert "closed form (BP4)" in data and "BP1" in data
 
 
 def test_cli_explore_reports_an_unwritable_path(tmp_path, capsys):
@@ -435,3 +443,9 @@ def test_quadratic_cost_checks_math():
     mlp, C = demo_network()
     r = backprop(mlp.weights(), mlp.biases(), DEMO_X, DEMO_Y)
     assert math.isclose(C.data, r.cost, rel_tol=1e-12)
+
+
+def test_predict_must_be_a_bool(demo):
+    _, C, _ = demo
+    with pytest.raises(TypeError, match="predict"):
+        explore(C, predict="yes")

@@ -4,14 +4,12 @@ naming it, and no file written."""
 
 from __future__ import annotations
 
-import json
-import re
-
 import pytest
 
 from microgrid import MLP
 from microgrid.backprop import backprop
 from microgrid.cli.command import main
+from microgrid.explorer.page import read_data
 
 
 @pytest.fixture
@@ -24,9 +22,7 @@ def model(tmp_path):
 
 
 def page_data(path) -> dict:
-    text = path.read_text(encoding="utf-8")
-    blob = re.search(r'<script type="application/json" id="mg-data">(.*?)</script>', text, re.S)
-    return json.loads(blob.group(1).replace("<\\/", "</"))
+    return read_data(path.read_text(encoding="utf-8"))
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -144,3 +140,11 @@ def test_negative_numbers_in_scientific_notation_are_inputs_and_targets(tmp_path
     assert code == 0, err
     first = next(s for s in page_data(out)["modes"]["wave"] if s["phase"] == "forward")
     assert "(−0.001)" in first["html"]  # x1 = −1e-3 in z^2_1's numbers
+
+
+@pytest.mark.parametrize("flag", [[], ["--predict"]], ids=["without", "with --predict"])
+def test_predict_opens_the_page_in_predict_mode(tmp_path, capsys, model, flag):
+    _, path = model
+    out = tmp_path / "mine.html"
+    assert run(capsys, path, 0.5, -0.25, "--y", 1, *flag, "--out", out)[0] == 0
+    assert page_data(out)["predict"] is bool(flag)

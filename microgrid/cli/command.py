@@ -184,7 +184,7 @@ def run_explore(args: argparse.Namespace) -> int:
     mlp, x, y = _explore_example(args)
     C = _explore_cost(mlp(x), y, args.cost)
     C.label = "C"
-    page = explore(C, mlp=mlp, x=x, y=y, cost=args.cost)
+    page = explore(C, mlp=mlp, x=x, y=y, cost=args.cost, predict=args.predict)
     write(args.out, page.save)
     print(args.out)
     return 0
@@ -283,6 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
     explore.add_argument("--cost", choices=COSTS, default="quadratic",
                          help="the cost C of the example (docs/backprop.md §3, §9; "
                               "default: %(default)s)")
+    explore.add_argument("--predict", action="store_true",
+                         help="open in predict mode: each backward step asks for its number "
+                              "before showing it")
     explore.add_argument("--out", type=_file_name, default="microgrid-explorer.html",
                          metavar="FILE.html", help="the page to write (default: %(default)s)")
     explore.set_defaults(run=run_explore, parser=explore)

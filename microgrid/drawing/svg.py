@@ -57,6 +57,17 @@ class Drawing(graphviz.Digraph):
     def __repr__(self) -> str:  # stable, so saved notebook outputs do not change run to run
         return f"<microgrid Drawing of {self.n_values} values; .source is its DOT text>"
 
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **kwargs: Any) -> dict:
+        """Jupyter's display: the SVG, and the same as HTML at its natural size in a box that
+        scrolls (`microgrid.drawing.inline`), which notebooks prefer: never shrunk to the
+        column, so its text stays legible."""
+        from .inline import inline_html
+
+        bundle = super()._repr_mimebundle_(include, exclude, **kwargs)
+        if "image/svg+xml" in bundle and "text/html" not in (exclude or ()):
+            bundle["text/html"] = inline_html(bundle["image/svg+xml"])
+        return bundle
+
     def pipe(self, format: str | None = None, *args: Any, **kwargs: Any) -> Any:
         if page_renderer() is not None:
             out = pipe(self, format or self.format)

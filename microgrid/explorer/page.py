@@ -24,7 +24,10 @@ only plays them.  Nothing is fetched: no CDN, no server.
 
 from __future__ import annotations
 
+import base64
 import html
+import json
+import re
 from collections.abc import Sequence
 from os import PathLike
 from pathlib import Path
@@ -34,8 +37,9 @@ from ..engine import Value, topological
 from ..idioms import fresh_grads
 from ..notation import COSTS
 from .certify import certificates, layers
+from .matrices import layer_cells
 from .steps import Recorder, drawn_values, final_steps, math_html, plain, unnamed_labels
-from .svg import annotate_svg, network_svg, plain_label, stagger
+from .svg import annotate_svg, network_svg, plain_label, stagger, weight_look
 from .wave import Network, wave_steps
 
 __all__ = ["explore", "Explorer", "math_html"]
@@ -86,6 +90,7 @@ def explore(
     y: Sequence[float] | None = None,
     cost: str = "quadratic",
     precision: int = 4,
+    predict: bool = False,
 ) -> Explorer:
     """An explorer of one forward and one backward pass of ``root`` (usually a loss).
 
@@ -105,6 +110,8 @@ def explore(
         mlp, x, y, cost: the network, the example and the cost ("quadratic" or
             "cross_entropy"), for the closed form; all three of mlp, x, y or none.
         precision: significant digits, as `draw_dot` prints them.
+        predict: open in predict mode: each backward step that computes a number asks the
+            learner for it before showing it (the page's "predict" toggle, key P, switches).
     """
     from ..drawing import draw_dot
 
@@ -113,6 +120,8 @@ def explore(
     given = [mlp is not None, x is not None, y is not None]
     if any(given) and not all(given):
         raise ValueError("explore: pass mlp=, x= and y= together (the closed form needs all three)")
+    if not isinstance(predict, bool):
+        raise TypeError(f"explore: predict must be True or False, got {predict!r}")
     if cost not in COSTS:
         raise ValueError(f"explore: cost must be {' or '.join(map(repr, COSTS))}, got {cost!r}")
 
@@ -138,13 +147,14 @@ def explore(
             svg_text = drawn().pipe(format="svg")  # drawn now, to print this pass's grads
             grads = {v: v.grad for v in nodes}
         recorder = Recorder(root, nodes, grads, precision)
-        return _build(recorder, svg_text, mlp, x, y, cost)
+        return _build(recorder, svg_text, mlp, x, y, cost, predict)
     finally:
         for v, name in saved.items():
             v.label = name
 
 
-def _build(r: Recorder, svg_text: Any, mlp: Any, x: Any, y: Any, cost: str) -> Explorer:
+def _build(r: Recorder, svg_text: Any, mlp: Any, x: Any, y: Any, cost: str,
+           predict: bool) -> Explorer:
     start, forward = r.start_step(), r.forward_steps()
     first_backward = 1 + len(forward)
     modes = {"edges": [start, *forward, r.seed_step(), *r.edge_steps()]}
@@ -173,9 +183,18 @@ def _build(r: Recorder, svg_text: Any, mlp: Any, x: Any, y: Any, cost: str) -> E
         "layers": layers(r, done),
         "certificates": certificates(r, done, mlp, x, y, cost),
         "width": width, "height": height,
+        # per mode, the step after which each value's gradient is on the page for good:
+        # a switch of mode goes to the step that gives the same quantity
+        "done": {mode: {str(i): s for i, s in at.items()} for mode, at in done.items()},
+        "predict": predict,
     }
     for s, step in enumerate(forward, 1):
         page["nodes"][step["node"]]["computedAt"] = s
+    if net is not None:
+        for i, look in weight_look(r, net).items():
+            page["nodes"][i]["look"] = look
+        page["matrix"] = layer_cells(r, net, done, {step["node"]: s for s, step in
+                                                     enumerate(forward, 1)})
     label = r.root.label or "the root"
     return Explorer(page, svg, network_svg(r, net) if net else "",
                     f"{label}: {len(r.drawn)} values")
@@ -189,60 +208,44 @@ def _asset(name: str) -> str:
 
 
 def _page(data: dict, svg: str, net: str, title: str) -> str:
-    import json
-
-    blob = json.dumps(data, ensure_ascii=False, allow_nan=False).replace("</", "<\\/")
+    """The page: page.html with its pieces put in (one substitution each, so nothing the
+    pieces hold is read as a placeholder)."""
     wave = "wave" in data["modes"]
-    mode_button = (
-        '<button id="mode" title="play the backward pass as the δ wave (BP1–BP4, layer by '
-        'layer) or edge by edge, as backward() walks the graph">edge by edge</button>'
-        if wave else "")
-    view_button = ('<button id="view" title="the computation graph or the network (neurons '
-                   'and weights)">network view</button>' if net else "")
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>microgrid explorer · {html.escape(title)}</title>
-<style>{_asset("page.css")}</style>
-</head><body>
-<header>
-  <b>microgrid explorer</b> <span class="what">{html.escape(title)}</span>
-  <span class="controls">
-    <button id="home" title="first step (Home)">« Home</button>
-    <button id="prev" title="one step back (←)">◀</button>
-    <span id="counter">0 / 0</span>
-    <button id="next" title="one step on (→)">▶</button>
-    <button id="end" title="last step (End)">End »</button>
-    <button id="zoom" title="show the graph at full size (it follows the steps) or fitted to
-the panel">1:1</button>
-    {mode_button}
-    {view_button}
-  </span>
-  <span id="phase"></span>
-</header>
-<main>
-  <section id="graph">{svg}</section>
-  <section id="net" hidden>{net}</section>
-  <aside id="side">
-    <div id="now"><div id="now-html"></div><div id="now-eq"></div><div id="now-note"></div></div>
-    <ol id="steps" start="0"></ol>
-  </aside>
-</main>
-<div id="below">
-  <section id="layers"><h2>δ<sup>l</sup><sub>j</sub> = ∂C/∂z<sup>l</sup><sub>j</sub>, layer by
-    layer <small>(filled in as the backward pass reaches each; log scale: each bar is |δ|
-    relative to the largest)</small></h2>
-    <div id="layer-list"></div></section>
-  <section id="certificate"><h2>Certificate of a gradient <small>(click a weight or any leaf
-    in the graph)</small></h2>
-    <select id="cert-pick"><option value="">choose a leaf…</option></select>
-    <div id="cert-body"></div></section>
-</div>
-<footer>Keys: → / ← one step, Home / End the first / last step (in a notebook, click the
-page first so that it gets the keys). Forward: each value from its parents (docs/backprop.md §2).
-Backward, the δ wave: BP1 (§5), BP3 and BP4 (§7), then BP2 (§6) for the layer below; edge by
-edge: ∂C/∂parent += ∂node/∂parent × ∂C/∂node on every edge (§4).</footer>
-<script type="application/json" id="mg-data">{blob}</script>
-<script>{_asset("player.js")}</script>
-</body></html>
-"""
+    pieces = {
+        "title": html.escape(title),
+        "css": _asset("page.css"),
+        "js": _asset("player.js"),
+        "svg": svg,
+        "net": net,
+        "data": encode_data(data),
+        "mode_button": (
+            '<button id="mode" title="play the backward pass as the δ wave (BP1–BP4, layer by '
+            'layer) or edge by edge, as backward() walks the graph">edge by edge</button>'
+            if wave else ""),
+        "view_buttons": (
+            '<button id="view-net" data-view="net" title="the network: neurons in layers, '
+            'weights as edges (N)">network</button>'
+            '<button id="view-layer" data-view="layer" title="the current layer as vectors and '
+            'matrices: BP1–BP4 in matrix form (L)">layer</button>' if net else ""),
+    }
+    return _PLACEHOLDER.sub(lambda m: pieces[m.group(1)], _asset("page.html"))
+
+
+_PLACEHOLDER = re.compile(r"\$([a-z_]+)")
+
+
+def encode_data(data: dict) -> str:
+    """The page's numbers as base64 of their JSON: no number of the pass can be read from the
+    page's text (predict mode asks for them; a search of the saved file finds none), and
+    nothing in it can close the <script> that holds it."""
+    blob = json.dumps(data, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    return base64.b64encode(blob).decode("ascii")
+
+
+def read_data(page_html: str) -> dict:
+    """The numbers embedded in a page that `explore` wrote (the inverse of `encode_data`)."""
+    m = re.search(r'<script type="application/octet-stream" id="mg-data">([^<]*)</script>',
+                  page_html)
+    if m is None:
+        raise ValueError("read_data: not a page written by microgrid's explore")
+    return json.loads(base64.b64decode(m.group(1)).decode("utf-8"))

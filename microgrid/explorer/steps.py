@@ -20,6 +20,7 @@ from ..notation import TEX_SCRIPT, index, parse_label, sup
 from .formulas import WEIGHTED_SUM, Term, slope_note, wrap, write_op
 
 _WORDS = re.compile(r"[^\W\d_]+|[\W\d_]+")
+_LONG = 13  # a forward step with more operands (z of a neuron with 7+ inputs) folds them
 
 
 def _italic(text: str) -> str:
@@ -201,12 +202,20 @@ class Recorder:
                 note = "the weighted input of a neuron, z = Σ w·a + b (docs/backprop.md §2)"
             elif role and role[0] == "a":
                 note = "the neuron's activation, a = σ(z) (docs/backprop.md §2)"
+            text = " = ".join(parts)
+            brief = None
+            if len(v.operands) > _LONG:  # its terms folded under the value
+                brief = f"{name} = <b>{self.num(v.data)}</b>"
+                text = (f'{brief}<details class="terms"><summary>its {len(v.operands)} '
+                        f"operands</summary>{' = '.join(parts[:-1])}</details>")
             steps.append({
                 "phase": "forward", "node": self.index[v], "title": f"{name} = …",
-                "html": " = ".join(parts), "note": note, "sets": [], "edges": [],
+                "html": text, "note": note, "sets": [], "edges": [],
                 "layer": self.layer_of(v),
                 "parents": sorted({self.index[p] for p in v.parents if p in self.index}),
             })
+            if brief:
+                steps[-1]["brief"] = brief
         return steps
 
     # ------------------------------------------------------------------ backward, edge by edge
@@ -261,11 +270,19 @@ class Recorder:
                 generic += f" → <b>{shown}</b>"
                 eq, note = self._in_derivation(v, k, p, local)
                 i, j = self.index[p], self.index[v]
+                # predict mode asks for the new ∂C/∂parent: the step with the answer blank
+                question = (f"{self.d(p)} += {self.local(v, p)} × {self.d(v)} = "
+                            f"{self.num(local)} × {wrap(self.number(g[v]), 2)}")
+                if old != 0.0:
+                    question += f", added to {self.num(old)}"
+                blank = '<span class="blank" title="the number this step asks for">▢</span>'
                 steps.append({
                     "phase": "backward", "node": j, "parent": i, "edge": k, "grad": shown,
                     "sets": [[i, shown]], "edges": [[i, j]], "layer": self.layer_of(v),
                     "kind": "edge", "title": f"{self.d(p)} += …",
                     "html": generic, "eq": eq, "note": note,
+                    "ask": {"name": self.d(p), "q": f"{question} → {blank}",
+                            "v": g[p] if todo[p] == 0 else acc[p]},
                 })
         return steps
 

@@ -98,6 +98,7 @@ def annotate_svg(svg_text: str, b: Recorder) -> tuple[str, float, float]:
             else:
                 g.set("class", "node mg-value")
                 _mark_texts(g, b.drawn[i], b)
+            _mark_scripts(g)
             title.text = plain_label(b.drawn[i].label) or b.num(b.drawn[i].data)  # hover text
         elif cls == "edge" and "->" in name:
             tail, head = name.split("->", 1)
@@ -110,6 +111,16 @@ def annotate_svg(svg_text: str, b: Recorder) -> tuple[str, float, float]:
     if graph_title is not None:
         graph_title.text = ""
     return ET.tostring(root, encoding="unicode"), natural[0], natural[1]
+
+
+def _mark_scripts(g: Any) -> None:
+    """Mark the sub- and superscripts (the texts in a smaller font than the label's own: draw_dot
+    sets them at 10 pt), which the size floor lets be 9 px instead of 11."""
+    texts = list(g.iter(f"{_T}text"))
+    sizes = [float(t.get("font-size", "14")) for t in texts]
+    for t, size in zip(texts, sizes):
+        if size < max(sizes) and size <= 10.5 and len((t.text or "").strip()) <= 5:
+            t.set("class", (t.get("class", "") + " mg-script").strip())
 
 
 def _mark_texts(g: Any, v: Value, b: Recorder) -> None:
@@ -136,82 +147,88 @@ def _mark_texts(g: Any, v: Value, b: Recorder) -> None:
 # ============================================================================ the network view
 def network_svg(r: Recorder, net: Network) -> str:
     """The network as neurons in layers and weights as edges; every δ and ∂C/∂w is filled in
-    by the player when the wave reaches it (colour for the sign, width for the size)."""
+    by the player when the wave reaches it (colour for the sign, width for the size).
+
+    Each neuron is a box holding its texts (its name and a, and its δ) at 13 px, so that at
+    the player's readable scale every text is ≥ 11 px on screen and none sits on an edge or
+    spills out of its box: a layer too tall for the panel is panned, never shrunk."""
     columns: list[list[tuple[Value | None, Value | None, str]]] = [
         [(None, x if x in r.index else None, plain_label(x.label) if x.label else f"x{k}")
          for k, x in enumerate(net.inputs, 1)]]
     for l in sorted(net.layers):
         columns.append([(z, a, plain_label(a.label)) for z, a in net.layers[l]])
     tallest = max(len(c) for c in columns)
-    gap = max(34.0, min(96.0, 560.0 / tallest))  # 16 neurons: 34 apart, 3: 96
-    radius = min(20.0, gap * 0.42)
+    bw, bh = _BOX  # a neuron's box: two lines of text
+    gap = bh + 10 if tallest > 6 else bh + 40
     top = 46.0
     height = top + tallest * gap + 10
-    width = max(980.0, 2.4 * height)  # a window's shape: a tall network gets room between layers
-    xs = [70 + i * (width - 260) / max(1, len(columns) - 1) for i in range(len(columns))]
+    pitch = 250.0 if tallest > 6 else 290.0
+    xs = [20 + bw / 2 + i * pitch for i in range(len(columns))]
+    width = xs[-1] + bw / 2 + 190
 
     def y(col: int, j: int) -> float:
         n = len(columns[col])
         return top + (tallest - n) * gap / 2 + (j + 0.5) * gap
 
-    ws = [w for ns in net.layers.values() for z, _ in ns for w in net.weights(z)[0]]
-    biggest = max((abs(r.grad[w]) for w in ws), default=0.0) or 1.0
-    dense = " dense" if gap < 56 else ""
-    out = [f'<svg xmlns="{SVG_NS}" viewBox="0 0 {width:.0f} {height:.0f}" class="mg-net{dense}">']
+    out = [f'<svg xmlns="{SVG_NS}" viewBox="0 0 {width:.0f} {height:.0f}" class="mg-net">']
     for col in range(len(columns)):
         layer = col + 1
         what = "input" if col == 0 else "output" if col == len(columns) - 1 else "hidden"
         out.append(f'<g class="net-layer" data-layer="{layer}">'
-                   f'<rect class="net-band" x="{xs[col] - 48:.1f}" y="4" width="96" '
-                   f'height="{height - 8:.1f}" rx="10"/>'
-                   f'<text class="net-head" x="{xs[col]:.1f}" y="24">layer {layer} '
+                   f'<rect class="net-band" x="{xs[col] - bw / 2 - 8:.1f}" y="4" '
+                   f'width="{bw + 16:.0f}" height="{height - 8:.1f}" rx="10"/>'
+                   f'<text class="net-head" x="{xs[col]:.1f}" y="26">layer {layer} '
                    f'({what})</text></g>')
     for col in range(1, len(columns)):
         for j, (z, _, _) in enumerate(columns[col]):
             for k, w in enumerate(net.weights(z)[0]):
-                g = r.grad[w]
                 x = columns[col - 1][k][1]
-                size = 0.8 + 5.2 * math.sqrt(abs(g) / biggest)
                 out.append(
                     f'<line class="net-w" data-node="{r.index[w]}" data-to="{r.index[z]}" '
                     f'data-from="{r.index[x] if x is not None else -1}" '
-                    f'data-sign="{"neg" if g < 0 else "pos"}" data-width="{size:.2f}" '
-                    f'x1="{xs[col - 1] + radius:.1f}" y1="{y(col - 1, k):.1f}" '
-                    f'x2="{xs[col] - radius:.1f}" y2="{y(col, j):.1f}">'
+                    f'x1="{xs[col - 1] + bw / 2:.1f}" y1="{y(col - 1, k):.1f}" '
+                    f'x2="{xs[col] - bw / 2:.1f}" y2="{y(col, j):.1f}">'
                     f'<title>{html.escape(plain_label(w.label))}</title></line>')
     last = len(columns) - 1
-    cx, cy = xs[last] + 150, top + tallest * gap / 2
+    cx, cy = xs[last] + bw / 2 + 110, top + tallest * gap / 2
     for j in range(len(columns[last])):
-        out.append(f'<line class="net-cost" x1="{xs[last] + radius:.1f}" y1="{y(last, j):.1f}" '
-                   f'x2="{cx - 34:.1f}" y2="{cy:.1f}"/>')
-    out.append(f'<g class="net-root" data-node="{r.index[r.root]}"><rect x="{cx - 34:.1f}" '
-               f'y="{cy - 20:.1f}" width="68" height="40" rx="6"/>'
+        out.append(f'<line class="net-cost" x1="{xs[last] + bw / 2:.1f}" y1="{y(last, j):.1f}" '
+                   f'x2="{cx - 40:.1f}" y2="{cy:.1f}"/>')
+    out.append(f'<g class="net-root" data-node="{r.index[r.root]}"><rect x="{cx - 40:.1f}" '
+               f'y="{cy - 21:.1f}" width="80" height="42" rx="6"/>'
                f'<text class="net-name" x="{cx:.1f}" y="{cy - 4:.1f}">'
                f'{html.escape(plain_label(r.root.label))}</text>'
                f'<text class="net-a" data-node="{r.index[r.root]}" x="{cx:.1f}" '
-               f'y="{cy + 13:.1f}"></text></g>')
-    def text_at(x: float, y: float, below: bool, attrs: str, text: str = "") -> str:
-        # a neuron's name above its circle, its δ below, clear of the edges, where there is
-        # room; in a dense layer beside it instead, the name left and the δ right
-        if gap >= 56:
-            dy = radius + 15 if below else -radius - 5
-            return f'<text {attrs} x="{x:.1f}" y="{y + dy:.1f}" text-anchor="middle">{text}</text>'
-        dx, anchor = (radius + 4, "start") if below else (-radius - 4, "end")
-        return (f'<text {attrs} x="{x + dx:.1f}" y="{y + 4:.1f}" '
-                f'text-anchor="{anchor}">{text}</text>')
-
+               f'y="{cy + 14:.1f}"></text></g>')
     for col, nodes in enumerate(columns):
         for j, (z, a, name) in enumerate(nodes):
             cxn, cyn = xs[col], y(col, j)
             zi = r.index[z] if z is not None else -1
             ai = r.index[a] if a is not None else -1
+            left = cxn - bw / 2
             out.append(
                 f'<g class="net-neuron" data-z="{zi}" data-a="{ai}">'
-                f'<circle cx="{cxn:.1f}" cy="{cyn:.1f}" r="{radius:.1f}"/>'
-                f'<text class="net-a" data-node="{ai}" x="{cxn:.1f}" y="{cyn + 4:.1f}"></text>'
-                + text_at(cxn, cyn, False, 'class="net-name"', html.escape(name))
-                + (text_at(cxn, cyn, True, f'class="net-delta" data-node="{zi}"')
-                   if z is not None else "")
+                f'<rect x="{left:.1f}" y="{cyn - bh / 2:.1f}" width="{bw}" height="{bh}" '
+                f'rx="7"/>'
+                f'<text class="net-name" x="{left + 6:.1f}" y="{cyn - 3:.1f}">'
+                f'{html.escape(name)}</text>'
+                f'<text class="net-a" data-node="{ai}" x="{left + bw - 6:.1f}" '
+                f'y="{cyn - 3:.1f}"></text>'
+                + (f'<text class="net-delta" data-node="{zi}" x="{left + 6:.1f}" '
+                   f'y="{cyn + 13:.1f}"></text>' if z is not None else "")
                 + "</g>")
     out.append("</svg>")
     return "".join(out)
+
+
+_BOX = (142, 38)  # a neuron's box in the network view, wide enough for "δ = −0.001234"
+
+
+def weight_look(r: Recorder, net: Network) -> dict[int, tuple[str, float]]:
+    """Each weight's look once its gradient is known: the sign of ∂C/∂w (colour) and a line
+    width growing with its size.  Kept in the page's data, not on the drawing: the drawing
+    holds no number of the backward pass (predict mode asks for them)."""
+    ws = [w for ns in net.layers.values() for z, _ in ns for w in net.weights(z)[0]]
+    biggest = max((abs(r.grad[w]) for w in ws), default=0.0) or 1.0
+    return {r.index[w]: ("neg" if r.grad[w] < 0 else "pos",
+                         round(0.8 + 5.2 * math.sqrt(abs(r.grad[w]) / biggest), 2)) for w in ws}

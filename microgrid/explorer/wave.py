@@ -128,11 +128,35 @@ def _step(r: Recorder, kind: str, layer: int, node: Value, title: str, sets: lis
     }
 
 
+FOLD = 6  # a step with more terms than this shows them as cells, folded under its sum
+BLANK = '<span class="blank" title="the number this step asks for">▢</span>'
+
+
 def _sum(r: Recorder, terms: list[tuple[Value, Value, str]]) -> str:
-    """Σ_k w_k δ_k written out: each term by name, then by its numbers (w, z^{l+1}_k, δ's name)."""
+    """Σ_k w_k δ_k written out: each term by name, then by its numbers (w, z^{l+1}_k, δ's name);
+    more than FOLD terms: one cell per term, folded (the learner opens them)."""
+    if len(terms) > FOLD:
+        return _cells([(f"{r.names[w]}·{d}", f"{r.factor(w.data)}×{r.factor(r.grad[z])}")
+                       for w, z, d in terms], f"the {len(terms)} terms")
     names = " + ".join(f"{r.names[w]}·{d}" for w, _, d in terms)
     numbers = " + ".join(f"{r.factor(w.data)}×{r.factor(r.grad[z])}" for w, z, _ in terms)
     return f"{names} = {numbers}"
+
+
+def _cells(cells: list[tuple[str, str]], what: str, opened: bool = False) -> str:
+    """Terms as a row of cells (name above, numbers below) that wraps, never overflowing the
+    panel sideways; folded under ``what`` unless ``opened``."""
+    body = "".join(f'<span class="cell"><span>{a}</span><span>{b}</span></span>'
+                   for a, b in cells)
+    return (f'<details class="terms"{" open" if opened else ""}><summary>{what}</summary>'
+            f'<div class="cells">{body}</div></details>')
+
+
+def _ask(name: str, question: str, value: float) -> dict:
+    """What predict mode asks at a step: the quantity's name, the step with its known numbers
+    and the answer blank (shown after a wrong try), and the answer (kept out of the page's
+    text: the page's data is encoded)."""
+    return {"name": name, "q": question, "v": value}
 
 
 def _bp1(r: Recorder, l: int, j: int, neuron: Neuron) -> dict:
@@ -141,13 +165,15 @@ def _bp1(r: Recorder, l: int, j: int, neuron: Neuron) -> dict:
     d = delta_name(l, (j,))
     sp, local, slope = _sigma_prime(r, z, a)
     if a is z:  # the cost's own steps gave ∂C/∂z^L: δ^L is that number
-        text = f"{d} = ∂C/∂{n[z]} = <b>{r.num(g[z])}</b>"
+        known = f"{d} = ∂C/∂{n[z]} = "
     else:
-        text = f"{d} = ∂C/∂{n[a]} · {sp} = {r.num(g[a])} × {r.factor(local)} = " \
-               f"<b>{r.num(g[z])}</b>"
-    return _step(r, "BP1", l, z, f"BP1: {d}", [z], [(z, a)] if a is not z else [], text,
+        known = f"{d} = ∂C/∂{n[a]} · {sp} = {r.num(g[a])} × {r.factor(local)} = "
+    step = _step(r, "BP1", l, z, f"BP1: {d}", [z], [(z, a)] if a is not z else [],
+                 f"{known}<b>{r.num(g[z])}</b>",
                  "BP1: the error at the output layer, δ<sup>L</sup><sub>j</sub> = ∂C/∂a<sup>L"
                  "</sup><sub>j</sub> σ′(z<sup>L</sup><sub>j</sub>) (docs/backprop.md §5)", slope)
+    step["ask"] = _ask(d, known + BLANK, g[z])
+    return step
 
 
 def _bp2(r: Recorder, net: Network, l: int, j: int, neuron: Neuron) -> dict:
@@ -160,15 +186,23 @@ def _bp2(r: Recorder, net: Network, l: int, j: int, neuron: Neuron) -> dict:
     kj = f"<i>k</i>{',' if j > 9 else ''}{j}"  # w^{l+1}_{kj}; k,12 when j > 9
     total = f"Σ<sub><i>k</i></sub> <i>w</i><sup>{l + 1}</sup><sub>{kj}</sub> " \
             f"<i>δ</i><sup>{l + 1}</sup><sub><i>k</i></sub>"
+    terms = _sum(r, above)
+    if len(above) > FOLD:  # the sum first, its terms on demand
+        first = f"∂C/∂{n[a]} = {total} = {r.num(g[a])}{terms}"
+    else:
+        first = f"∂C/∂{n[a]} = {total} = {terms} = {r.num(g[a])}"
     step = _step(
         r, "BP2", l, z, f"BP2: {d}", [a, z],
         [(a, zk) for _, zk, _ in above] + ([(z, a)] if a is not z else []),
-        f"∂C/∂{n[a]} = {total} = {_sum(r, above)} = {r.num(g[a])}<br>{d} = ∂C/∂{n[a]} · {sp}"
+        f"{first}<br>{d} = ∂C/∂{n[a]} · {sp}"
         f" = {r.num(g[a])} × {r.factor(local)} = <b>{r.num(g[z])}</b>",
         "BP2: the error of a hidden layer, δ<sup>l</sup><sub>j</sub> = (Σ<sub>k</sub> "
         "w<sup>l+1</sup><sub>kj</sub> δ<sup>l+1</sup><sub>k</sub>) σ′(z<sup>l</sup>"
         "<sub>j</sub>), every term of layer l+1 at once (docs/backprop.md §6)", slope)
     step["terms"] = [[r.index[w], r.index[zk]] for w, zk, _ in above]
+    step["brief"] = f"∂C/∂{n[a]} = {r.num(g[a])}; {d} = <b>{r.num(g[z])}</b>"
+    sums = terms if len(above) > FOLD else f"({terms.split(' = ', 1)[1]})"
+    step["ask"] = _ask(d, f"{d} = {sp} {total} = {r.factor(local)} × {sums} = {BLANK}", g[z])
     return step
 
 
@@ -177,21 +211,42 @@ def _bp34(r: Recorder, net: Network, l: int, j: int, neuron: Neuron) -> dict:
     g, n = r.grad, r.names
     d = delta_name(l, (j,))
     ws, xs, b = net.weights(z)
-    parts = [f"∂C/∂{n[b]} = {d} = <b>{r.num(g[b])}</b>"]
-    parts += [f"∂C/∂{n[w]} = {n[x]}·{d} = {r.num(x.data)} × {r.factor(g[z])} = "
-              f"<b>{r.num(g[w])}</b>" for w, x in zip(ws, xs)]
-    return _step(r, "BP34", l, z, f"BP3, BP4: ∂C/∂{n[b]}, ∂C/∂{math_html(f'w^{l}_{{{j}k}}')}",
-                 [b, *ws], [(v, z) for v in (*ws, b)], "; ".join(parts),
+    bias = f"∂C/∂{n[b]} = {d} = <b>{r.num(g[b])}</b>"
+    if len(ws) > FOLD:
+        text = bias + "<br>" + _cells(
+            [(f"∂C/∂{n[w]} = <b>{r.num(g[w])}</b>", f"{n[x]}·{d} = {r.num(x.data)} × "
+              f"{r.factor(g[z])}") for w, x in zip(ws, xs)],
+            f"the {len(ws)} weights, ∂C/∂{math_html(f'w^{l}_{{{j}k}}')} = "
+            f"{math_html(f'a^{l - 1}_k')}·{d}", opened=True)
+    else:
+        text = "<br>".join([bias] + [
+            f"∂C/∂{n[w]} = {n[x]}·{d} = {r.num(x.data)} × {r.factor(g[z])} = "
+            f"<b>{r.num(g[w])}</b>" for w, x in zip(ws, xs)])
+    wname = math_html(f"w^{l}_{{{j}k}}")
+    step = _step(r, "BP34", l, z, f"BP3, BP4: ∂C/∂{n[b]}, ∂C/∂{wname}",
+                 [b, *ws], [(v, z) for v in (*ws, b)], text,
                  "BP3: ∂C/∂b<sup>l</sup><sub>j</sub> = δ<sup>l</sup><sub>j</sub>; BP4: "
                  "∂C/∂w<sup>l</sup><sub>jk</sub> = a<sup>l−1</sup><sub>k</sub> δ<sup>l</sup>"
                  "<sub>j</sub> (docs/backprop.md §7)",
                  f"neuron {j} of layer {l}: its bias and its weights, from its δ")
+    step["brief"] = (f"∂C/∂{n[b]} = {r.num(g[b])}; ∂C/∂{wname}, k = 1…{len(ws)}: "
+                     + ", ".join(r.num(g[w]) for w in ws[:3]) + (", …" if len(ws) > 3 else ""))
+    w0, x0 = ws[0], xs[0]
+    step["ask"] = _ask(f"∂C/∂{n[w0]}", f"∂C/∂{n[w0]} = {n[x0]}·{d} = {r.num(x0.data)} × "
+                       f"{r.factor(g[z])} = {BLANK}", g[w0])
+    return step
 
 
 def _input(r: Recorder, net: Network, k: int, x: Value) -> dict:
     below = [(net.weights(zj)[0][k - 1], zj, delta_name(2, (j,)))
              for j, (zj, _) in enumerate(net.layers[2], 1)]
-    return _step(r, "input", 1, x, f"∂C/∂{r.names[x]}", [x], [(x, zj) for _, zj, _ in below],
-                 f"∂C/∂{r.names[x]} = {_sum(r, below)} = <b>{r.num(r.grad[x])}</b>", "",
+    terms, name = _sum(r, below), f"∂C/∂{r.names[x]}"
+    text = f"{name} = <b>{r.num(r.grad[x])}</b>{terms}" if len(below) > FOLD else \
+        f"{name} = {terms} = <b>{r.num(r.grad[x])}</b>"
+    step = _step(r, "input", 1, x, name, [x], [(x, zj) for _, zj, _ in below], text, "",
                  "the input's gradient: BP2's sum without σ′, the input has no z "
                  "(docs/backprop.md §6)")
+    step["brief"] = f"{name} = <b>{r.num(r.grad[x])}</b>"
+    known = terms if len(below) > FOLD else terms.split(" = ", 1)[1]
+    step["ask"] = _ask(name, f"{name} = {known} = {BLANK}", r.grad[x])
+    return step
