@@ -327,7 +327,8 @@
       lossEl.textContent = f.loss === null ? "loss: overflowed" : "loss " + fmt(loss, 4) +
         (before !== null ? " (step " + f.step + ", before its update)" : "");
       accEl.textContent = "accuracy " + pct(acc) +
-        (f.correct !== undefined ? " (" + f.correct + "/" + D.points.length + ")" : "");
+        (f.correct !== undefined && f.correct !== null ?
+          " (" + f.correct + "/" + D.points.length + ")" : "");
       lossEl.title = f.loss !== undefined ?
         "the loss of these weights on all " + D.points.length + " points" :
         "the " + D.curves.label + " at this step";
