@@ -140,7 +140,7 @@
     }
 
     // ---- the curves: loss (log scale) above, accuracy below, a line at the current step
-    var CW = 420, L = 64, R = 20, LOSS = [16, 150], ACC = [186, 270];
+    var CW = 420, L = 64, R = 26, LOSS = [16, 150], ACC = [186, 270];
     function buildCurves() {
       curves.innerHTML = "";
       var D = P.data;
