@@ -91,12 +91,16 @@ class Recorder:
         self.frames: list[dict[str, Any]] = [self._frame(0)]
 
     def _frame(self, step: int) -> dict[str, Any]:
-        result = evaluate(self.mlp, self.X, self.y, self.objective)
+        try:
+            result = evaluate(self.mlp, self.X, self.y, self.objective)
+            loss, accuracy, correct = _exact(result.loss), result.accuracy, result.correct
+        except (ValueError, ArithmeticError):  # weights that overflow: training says so itself
+            loss = accuracy = correct = None
         return {
             "step": step,
-            "loss": _exact(result.loss),  # exact: the page prints it as the command does
-            "accuracy": result.accuracy,
-            "correct": result.correct,
+            "loss": loss,  # exact: the page prints it as the command does
+            "accuracy": accuracy,
+            "correct": correct,
             "W": [[[_number(w) for w in row] for row in layer] for layer in self.mlp.weights()],
             "B": [[_number(b) for b in layer] for layer in self.mlp.biases()],
         }

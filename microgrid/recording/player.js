@@ -140,7 +140,7 @@
     }
 
     // ---- the curves: loss (log scale) above, accuracy below, a line at the current step
-    var CW = 420, L = 64, R = 20, LOSS = [16, 150], ACC = [186, 270];
+    var CW = 420, L = 64, R = 26, LOSS = [16, 150], ACC = [186, 270];
     function buildCurves() {
       curves.innerHTML = "";
       var D = P.data;
@@ -327,7 +327,8 @@
       lossEl.textContent = f.loss === null ? "loss: overflowed" : "loss " + fmt(loss, 4) +
         (before !== null ? " (step " + f.step + ", before its update)" : "");
       accEl.textContent = "accuracy " + pct(acc) +
-        (f.correct !== undefined ? " (" + f.correct + "/" + D.points.length + ")" : "");
+        (f.correct !== undefined && f.correct !== null ?
+          " (" + f.correct + "/" + D.points.length + ")" : "");
       lossEl.title = f.loss !== undefined ?
         "the loss of these weights on all " + D.points.length + " points" :
         "the " + D.curves.label + " at this step";
