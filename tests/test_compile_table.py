@@ -170,3 +170,13 @@ def test_an_unknown_op_is_refused_at_compile_time_naming_it():
     odd.op = "cube"
     with pytest.raises(ValueError, match="unknown op 'cube'"):
         microgrid.compile(odd + 1.0)
+
+
+def test_every_module_of_the_compiler_stays_within_400_lines():
+    from pathlib import Path
+
+    import microgrid.compiler
+
+    folder = Path(microgrid.compiler.__file__).parent
+    sizes = {p.name: len(p.read_text(encoding="utf-8").splitlines()) for p in folder.glob("*.py")}
+    assert len(sizes) >= 8 and max(sizes.values()) <= 400, sizes
