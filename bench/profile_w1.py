@@ -141,7 +141,7 @@ def _backward_split_line() -> int:
 
     lines, start = inspect.getsourcelines(Value.backward)
     for i, line in enumerate(lines):
-        if "Pass 2" in line or "reversed(" in line:
+        if "Pass 2" in line or "reversed(" in line or "chain_rule(" in line:
             return start + i
     return start + len(lines)
 

@@ -152,9 +152,7 @@ class Const(Value):
     """A number as a leaf, marked so drawings can hide it: what `sum` and `dot` make of a
     number among their operands (the operators fold it into the operation instead)."""
     __slots__ = ()
-
-    def __init__(self, data: Real) -> None:
-        super().__init__(check_real(data, "operand"))
+    def __init__(self, data: Real) -> None: super().__init__(check_real(data, "operand"))
 
 
 Operand = Value | int | float
@@ -171,9 +169,8 @@ def leaf(data: float, label: str = "") -> Value:
 
 # ---------------------------------------------------------------------- recording an op
 def apply(op: ops.Op | str, operands: Sequence[Operand]) -> Value:
-    """Apply the operation ``op`` (an entry of the op table, or its name, a node's ``.op``)
-    to ``operands``, Values and plain numbers, the built-in ops and `microgrid.op`'s alike.
-    A plain number is folded into the node (see `Value`)."""
+    """Apply the operation ``op`` (an entry of the op table, or its name, a node's ``.op``) to
+    ``operands``, Values and plain numbers (folded in, see `Value`), built-in op or a user's."""
     if type(op) is str:
         name, op = op, ops.find(op)
         if op is None:
@@ -185,20 +182,24 @@ def apply(op: ops.Op | str, operands: Sequence[Operand]) -> Value:
 
 
 def _record(op: ops.Op, operands: tuple) -> Value:
-    """The one recording path: the node of ``op`` on ``operands``.  Its data is the entry's
-    forward pass on the operands' numbers, its local gradients the entry's rule on the same
-    numbers, one per operand.  A plain number is folded in: it stays in ``operands`` (as a
-    float) and its local gradient is dropped (it has no ``grad``); among the operands of Σ
-    and dot it becomes a `Const` leaf instead, so that dot's layout (w…, a…[, b]) holds."""
-    parents = tuple([x for x in operands if isinstance(x, Value)])
+    """The one recording path: the node of ``op`` on ``operands``, its data the entry's forward
+    pass on the operands' numbers, its local gradients the entry's rule on the same numbers.  A
+    number is folded in (kept in ``operands`` as a float, its local gradient dropped: it has no
+    ``grad``), except among Σ's and dot's: a `Const` leaf there, so dot's layout holds."""
+    parents, xs = [], []  # the Values among the operands, and every operand's number
+    for x in operands:
+        if isinstance(x, Value):
+            parents.append(x)
+            xs.append(x.data)
+        else:
+            xs.append(check_real(x, "operand"))
     if len(parents) == len(operands):  # only Values, the common case: one tuple serves as both
         parents = operands
     elif op.arity is None:  # Σ, dot
-        parents = operands = tuple([x if isinstance(x, Value) else Const(x) for x in operands])
-    if parents is operands:
-        xs = [x.data for x in operands]
+        parents = operands = tuple([x if isinstance(x, Value) else Const(f)
+                                    for x, f in zip(operands, xs)])
     else:
-        xs = [x.data if isinstance(x, Value) else check_real(x, "operand") for x in operands]
+        parents = tuple(parents)
         operands = tuple([x if isinstance(x, Value) else f for x, f in zip(operands, xs)])
     out = op.forward(*xs)
     if not grad_enabled.get():
@@ -220,10 +221,10 @@ grad_enabled: ContextVar[bool] = ContextVar("microgrid_grad_enabled", default=Tr
 def topological(root: Value, leaves: bool = True) -> list[Value]:
     """Every node ``root`` depends on, each after the nodes it is computed from, ``root``
     last: a depth-first post-order, parents visited in the order written, with an explicit
-    stack (no recursion: a 1,000,000-node chain is fine).  The one walk of a graph: backward,
-    `grad`, hooks, `compile`, drawings and the explorer all read it; it changes nothing.
-    ``leaves=False`` leaves out the leaves below ``root``, which only receive a gradient: what
-    backward orders (a W1 graph's walk 6.1 → 3.0 ms; half its edges lead to a leaf)."""
+    stack (no recursion: a 1,000,000-node chain is fine).  The one walk of a graph, read by
+    backward, `grad`, `compile`, drawings and the explorer.  ``leaves=False`` leaves out the
+    leaves, which only receive a gradient: what backward orders (a W1 graph's walk 6.1 → 3.0 ms;
+    half its edges lead to a leaf)."""
     order, seen, stack = [], set(), [root]
     push, pop = stack.append, stack.pop
     while stack:
