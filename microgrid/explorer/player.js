@@ -211,7 +211,9 @@
           alpha.toFixed(2) + ")\"";
       }
       var title = on ? c.t : c.t.split(" = ")[0] + " (not computed yet)";
-      h += "<button class=\"c" + (on ? "" : " blank") + "\" data-kind=\"" + kind +
+      var now = on && c.node !== null && nowSet[c.node] && upto === current;
+      h += "<button class=\"c" + (on ? "" : " blank") + (now ? " now" : "") +
+        "\" data-kind=\"" + kind +
         "\" data-k=\"" + k + "\" title=\"" + title + "\"" + style + ">" +
         (on && numbers ? c.t.split(" = ")[1].replace("-", "−") : "") + "</button>";
     });
@@ -260,6 +262,11 @@
     if (!M || layerBox.hidden) return;
     var l = layerOf(steps[current]);
     layerCells = {};
+    nowSet = {};  // the cells this step computes: outlined
+    steps[current].sets.forEach(function (q) { nowSet[q[0]] = true; });
+    if (steps[current].kind === "BP1" || steps[current].kind === "BP2") {
+      nowSet[steps[current].node] = true;
+    }
     var h = "<p class=\"lay-head\">BP1–BP4 layer by layer in matrix form (docs/backprop.md " +
       "§5–§7): a cell fills in at the step that computes it; hover or focus one for its name " +
       "and number, click it for its step.</p><p id=\"cell-info\" aria-live=\"polite\"></p>";
@@ -273,7 +280,7 @@
         layerBox.getBoundingClientRect().top - 40;
     }
   }
-  var layerFollowed = false;
+  var layerFollowed = false, nowSet = {};
   layerBox.addEventListener("click", function (e) {
     var c = e.target.closest("button.c");
     if (!c) return;
