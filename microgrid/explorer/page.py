@@ -82,7 +82,7 @@ class Explorer:
 def explore(
     root: Value,
     *,
-    max_nodes: int | None = 500,
+    max_nodes: int | None = 2000,
     mlp: Any = None,
     x: Sequence[float] | None = None,
     y: Sequence[float] | None = None,
@@ -104,7 +104,8 @@ def explore(
 
     Args:
         root: the output Value.
-        max_nodes: refuse (ValueError) a graph with more drawn values, as `draw_dot` does.
+        max_nodes: refuse (ValueError) a graph with more drawn values, as `draw_dot` does
+            (2,000 by default: a 2-32-32-3 network's graph, 1,395 values, plays).
         mlp, x, y, cost: the network, the example and the cost ("quadratic" or
             "cross_entropy"), for the closed form; all three of mlp, x, y or none.
         precision: significant digits, as `draw_dot` prints them.
