@@ -426,6 +426,12 @@
       input.addEventListener("keydown", function (e) {
         if (e.key === "Enter") { e.preventDefault(); check(); }
         if (e.key === "s" || e.key === "S") { e.preventDefault(); reveal(); }
+        if (e.key === "Escape") input.blur();  // the page's keys again
+        // an empty box lets ← and Home go back; otherwise the keys edit the number
+        if (!input.value && (e.key === "ArrowLeft" || e.key === "Home")) {
+          e.preventDefault();
+          show(e.key === "Home" ? 0 : current - 1);
+        }
         e.stopPropagation();
       });
       $("check").addEventListener("click", check);
