@@ -72,7 +72,7 @@ class Explorer:
         return (
             f'<iframe class="microgrid-explorer" title="{html.escape(self.title)}" '
             f'srcdoc="{html.escape(self.html, quote=True)}" '
-            'style="width: 100%; height: 760px; border: 1px solid #ccc;"></iframe>'
+            'style="width: 100%; height: min(720px, 90vh); border: 1px solid #ccc;"></iframe>'
         )
 
     def __repr__(self) -> str:
