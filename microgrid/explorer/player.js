@@ -200,6 +200,7 @@
   function block(kind, rows, cols, caption) {
     // a vector or matrix: rows × cols cells; numbers inside when there is room for them
     var cells = layerCells[kind], numbers = cols <= 4 && rows <= 16, h = "", biggest = 0;
+    var values = /:(aprev|WT)$/.test(kind);  // a's and w's: numbers of the forward pass
     cells.forEach(function (c) {
       if (c.at[mode] <= upto) biggest = Math.max(biggest, Math.abs(c.v));
     });
@@ -211,7 +212,7 @@
           alpha.toFixed(2) + ")\"";
       }
       var title = on ? c.t : c.t.split(" = ")[0] + " (not computed yet)";
-      var now = on && c.node !== null && nowSet[c.node] && upto === current;
+      var now = on && c.node !== null && nowSet[c.node] && upto === current && !values;
       h += "<button class=\"c" + (on ? "" : " blank") + (now ? " now" : "") +
         "\" data-kind=\"" + kind +
         "\" data-k=\"" + k + "\" title=\"" + title + "\"" + style + ">" +
