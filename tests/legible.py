@@ -20,12 +20,13 @@ SIZES = """() => {
     if (!n.textContent.trim() || !el || seen.has(el)) continue;
     seen.add(el);
     if (el.closest('script, style, title, option, noscript')) continue;
-    const cs = getComputedStyle(el);
-    if (cs.visibility !== 'visible' || cs.display === 'none') continue;
+    // where it is drawn first (cheap once laid out): most of a big graph is out of sight
     const range = document.createRange();
     range.selectNodeContents(n);
     const r = [...range.getClientRects()].find(r => r.width > 0 && r.height > 0);
     if (!r || r.right <= 0 || r.bottom <= 0 || r.left >= W || r.top >= H) continue;
+    const cs = getComputedStyle(el);
+    if (cs.visibility !== 'visible' || cs.display === 'none') continue;
     let clipped = false;  // scrolled out of a panel that clips it
     for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
       const s = getComputedStyle(a);

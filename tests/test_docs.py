@@ -327,7 +327,7 @@ def test_readme_command_line_lists_every_command():
     assert set(commands) >= {"demo", "explore", "train", "predict"}
     for name in commands:
         assert re.search(rf"^microgrid {name} ", readme, re.M), name
-    assert "microgrid explore [MODEL.json x1 x2 … --y Y] [--out FILE.html]" in readme
+    assert "microgrid explore [MODEL.json x1 x2 … --y Y] [--predict] [--out FILE.html]" in readme
 
 
 def test_no_page_cites_what_a_reader_cannot_open():

@@ -27,7 +27,7 @@ def explorer_of(name: str):
         y = DEMO_Y if name == "demo" else [1.0] * nouts[-1]
         C = quadratic(mlp(x), y)
         C.label = "C"
-        _built[name] = explore(C, mlp=mlp, x=x, y=y, max_nodes=None)
+        _built[name] = explore(C, mlp=mlp, x=x, y=y)  # the default max_nodes takes 2-32-32-3
     return _built[name]
 
 

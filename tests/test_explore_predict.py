@@ -308,3 +308,17 @@ def test_a_switch_of_view_keeps_the_step(opened):
     for key in "nlg":
         page.keyboard.press(key)
         assert counter(page) == 30
+
+
+def test_from_the_keyboard_alone_the_box_takes_the_number_and_left_goes_back(opened, asking):
+    *_, explorer = asking
+    page = opened(explorer)
+    s = to_first_question(page, explorer)  # → only; the box has the focus
+    page.keyboard.type(f"{explorer.steps[s]['ask']['v']:.6g}")
+    page.keyboard.press("Enter")
+    assert "Right" in page.inner_text("#ask")
+    page.keyboard.press("ArrowRight")  # the next question, its box focused and empty
+    assert counter(page) == s + 1 and page.evaluate(
+        "() => document.activeElement.hasAttribute('data-predict')")
+    page.keyboard.press("ArrowLeft")
+    assert counter(page) == s

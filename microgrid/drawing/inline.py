@@ -18,7 +18,7 @@ _SCRIPT_TEXT = re.compile(r'<text\b(?![^>]*\bclass=)([^>]*\bfont-size="(?:[0-9]|
 
 # The buttons' few lines of script: scale the drawing by a factor ≥ 1 of its natural size.
 _ZOOM = """<script>(function (box) {
-  var svg = box.querySelector("svg"), w = parseFloat(svg.getAttribute("width")),
+  var svg = box.querySelector(".microgrid-drawing svg"), w = parseFloat(svg.getAttribute("width")),
       h = parseFloat(svg.getAttribute("height")), k = 1;
   function zoom(f) {
     k = Math.max(1, Math.min(4, k * f));
@@ -38,12 +38,12 @@ def inline_html(svg: str) -> str:
     # draw_dot sets sub- and superscripts at 10 pt: marked, for the size floor's 9 px
     svg = _SCRIPT_TEXT.sub(r'<text class="mg-script"\1>', svg)
     return (
-        '<div class="microgrid-drawing" style="position: relative; max-width: 100%; '
-        'overflow: auto; max-height: 560px; border: 1px solid #e4e4e4; background: #fff">'
-        '<div class="mg-zoom-bar" hidden style="position: sticky; left: 0; top: 0; '
-        'z-index: 1; height: 0">'
+        '<div class="microgrid-drawing-wrap">'
+        '<div class="mg-zoom-bar" hidden style="text-align: right; margin-bottom: 2px">'
         '<button class="mg-zoom-in" title="zoom in" style="font-size: 14px">+</button> '
         '<button class="mg-zoom-out" title="zoom out (down to the natural size)" '
         'style="font-size: 14px">−</button></div>'
-        f"{svg}</div>{_ZOOM}"
+        '<div class="microgrid-drawing" style="max-width: 100%; overflow: auto; '
+        'max-height: 560px; border: 1px solid #e4e4e4; background: #fff">'
+        f"{svg}</div></div>{_ZOOM}"
     )

@@ -13,13 +13,19 @@ The page shows the graph as `draw_dot` draws it and plays the pass beside it:
   step on
   its edge as `backward()` walks it, ∂C/∂parent += ∂node/∂parent × ∂C/∂node (§4);
 * a network view: neurons in layers, each δ on its neuron, each ∂C/∂w on its edge;
+* a layer view: BP1–BP4 of each layer as vectors and matrices of cells, (W^{l+1})ᵀδ^{l+1} ⊙
+  σ′(z^l) = δ^l and ∂C/∂W^l = δ^l (a^{l−1})ᵀ (`microgrid.explorer.matrices`);
 * the δ's layer by layer (log-scale bars: a vanishing gradient is visible);
 * a click on a weight (any leaf): its gradient from the engine, from the closed form
-  (`microgrid.backprop`, when the network is given) and from central finite differences.
+  (`microgrid.backprop`, when the network is given) and from central finite differences;
+* predict mode (``predict=True``, key P): each backward step asks for its number first.
 
-Nothing of the pass is shown before the step that computes it.  Every number is computed
-here, in Python, and embedded in the page as JSON; the page's script (``player.js``)
-only plays them.  Nothing is fetched: no CDN, no server.
+Every text is legible (≥ 11 px on screen, scripts ≥ 9 px): a picture too big for its panel
+is panned and zoomed at that size, never shrunk (``player.js``).  Nothing of the pass is
+shown before the step that computes it.  Every number is computed here, in Python, and
+embedded in the page (base64 of its JSON, so that the page's text holds none of them:
+`read_data` reads it back); the page's script only plays them.  The page is ``page.html``
+with its pieces put in.  Nothing is fetched: no CDN, no server.
 """
 
 from __future__ import annotations
@@ -74,7 +80,7 @@ class Explorer:
         return (
             f'<iframe class="microgrid-explorer" title="{html.escape(self.title)}" '
             f'srcdoc="{html.escape(self.html, quote=True)}" '
-            'style="width: 100%; height: 760px; border: 1px solid #ccc;"></iframe>'
+            'style="width: 100%; height: min(720px, 90vh); border: 1px solid #ccc;"></iframe>'
         )
 
     def __repr__(self) -> str:
@@ -84,7 +90,7 @@ class Explorer:
 def explore(
     root: Value,
     *,
-    max_nodes: int | None = 500,
+    max_nodes: int | None = 2000,
     mlp: Any = None,
     x: Sequence[float] | None = None,
     y: Sequence[float] | None = None,
@@ -106,7 +112,8 @@ def explore(
 
     Args:
         root: the output Value.
-        max_nodes: refuse (ValueError) a graph with more drawn values, as `draw_dot` does.
+        max_nodes: refuse (ValueError) a graph with more drawn values, as `draw_dot` does
+            (2,000 by default: a 2-32-32-3 network's graph, 1,395 values, plays).
         mlp, x, y, cost: the network, the example and the cost ("quadratic" or
             "cross_entropy"), for the closed form; all three of mlp, x, y or none.
         precision: significant digits, as `draw_dot` prints them.

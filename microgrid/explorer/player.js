@@ -200,6 +200,7 @@
   function block(kind, rows, cols, caption) {
     // a vector or matrix: rows × cols cells; numbers inside when there is room for them
     var cells = layerCells[kind], numbers = cols <= 4 && rows <= 16, h = "", biggest = 0;
+    var values = /:(aprev|WT)$/.test(kind);  // a's and w's: numbers of the forward pass
     cells.forEach(function (c) {
       if (c.at[mode] <= upto) biggest = Math.max(biggest, Math.abs(c.v));
     });
@@ -211,7 +212,9 @@
           alpha.toFixed(2) + ")\"";
       }
       var title = on ? c.t : c.t.split(" = ")[0] + " (not computed yet)";
-      h += "<button class=\"c" + (on ? "" : " blank") + "\" data-kind=\"" + kind +
+      var now = on && c.node !== null && nowSet[c.node] && upto === current && !values;
+      h += "<button class=\"c" + (on ? "" : " blank") + (now ? " now" : "") +
+        "\" data-kind=\"" + kind +
         "\" data-k=\"" + k + "\" title=\"" + title + "\"" + style + ">" +
         (on && numbers ? c.t.split(" = ")[1].replace("-", "−") : "") + "</button>";
     });
@@ -260,6 +263,11 @@
     if (!M || layerBox.hidden) return;
     var l = layerOf(steps[current]);
     layerCells = {};
+    nowSet = {};  // the cells this step computes: outlined
+    steps[current].sets.forEach(function (q) { nowSet[q[0]] = true; });
+    if (steps[current].kind === "BP1" || steps[current].kind === "BP2") {
+      nowSet[steps[current].node] = true;
+    }
     var h = "<p class=\"lay-head\">BP1–BP4 layer by layer in matrix form (docs/backprop.md " +
       "§5–§7): a cell fills in at the step that computes it; hover or focus one for its name " +
       "and number, click it for its step.</p><p id=\"cell-info\" aria-live=\"polite\"></p>";
@@ -273,7 +281,7 @@
         layerBox.getBoundingClientRect().top - 40;
     }
   }
-  var layerFollowed = false;
+  var layerFollowed = false, nowSet = {};
   layerBox.addEventListener("click", function (e) {
     var c = e.target.closest("button.c");
     if (!c) return;
@@ -419,6 +427,12 @@
       input.addEventListener("keydown", function (e) {
         if (e.key === "Enter") { e.preventDefault(); check(); }
         if (e.key === "s" || e.key === "S") { e.preventDefault(); reveal(); }
+        if (e.key === "Escape") input.blur();  // the page's keys again
+        // an empty box lets ← and Home go back; otherwise the keys edit the number
+        if (!input.value && (e.key === "ArrowLeft" || e.key === "Home")) {
+          e.preventDefault();
+          show(e.key === "Home" ? 0 : current - 1);
+        }
         e.stopPropagation();
       });
       $("check").addEventListener("click", check);

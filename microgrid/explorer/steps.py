@@ -70,7 +70,9 @@ def factor(x: float, digits: int) -> str:
 
 
 def delta_name(layer: int, j: tuple[int, ...]) -> str:
-    return math_html(f"δ^{sup(layer)}_{index(*j)}")
+    # kept on one line: a line break never parts δ from its scripts
+    return f'<span class="nw">{math_html(f"δ^{sup(layer)}_{index(*j)}")}</span>'
+
 
 
 def is_constant(v: Value) -> bool:
