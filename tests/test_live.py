@@ -1,4 +1,4 @@
-"""microgrid running in the site's pages (issue 26; DESIGN.md "In the browser").
+"""microgrid running in the site's pages: Run buttons, notebooks, the Playground, drawings.
 
 The site is built as `./dev.sh docs` builds it, served on 127.0.0.1 by Python's http.server (the
 command README gives) and read in Chromium.  Every test fails on a request that leaves
