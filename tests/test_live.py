@@ -450,3 +450,9 @@ def test_the_build_refuses_a_live_script_that_loads_from_outside_the_site(tmp_pa
         encoding="utf-8")
     assert hooks.check_site(tmp_path) == [
         f"{hooks.LIVE}/worker.js: loads https://cdn.jsdelivr.net/pyodide/v0.28.0/full/pyodide.mjs"]
+
+
+def test_a_notebook_that_needs_numpy_says_so_instead_of_a_broken_run(live):
+    page = live("notebooks/02_backprop_equations.html").page
+    assert page.locator(".mg-live-run-notebook").count() == 0
+    assert "uses numpy" in page.inner_text("article .mg-live-needs")

@@ -15,6 +15,7 @@
   const R = window.MicrogridRuntime;
   const NEEDS = [
     [/\btorch\b/, "PyTorch"],
+    [/\bimport numpy\b|\bfrom numpy\b/, "numpy"],
     [/matplotlib|microgrid\.plot\b|\bplot_\w+\(|from microgrid(\.plot)? import[^\n]*\bplot/, "matplotlib"],
   ];
   const scope = "page:" + location.pathname;
@@ -167,6 +168,14 @@
     if (!cells.length) return;
     const first = document.querySelector("article .jupyter-wrapper") || cells[0];
     if (!R.supported()) { httpHint(first); return; }
+    const missing = new Set(cells.map((c) => needs((c.querySelector(".clipboard-copy-txt") || {})
+                                                   .textContent || "")).filter(Boolean));
+    if (missing.size) {  // its cells build on each other: a skipped one would break the rest
+      first.parentNode.insertBefore(el("p", "mg-live-needs", `This notebook uses ${[...missing]
+        .join(" and ")}, which the page's Python does not have (Pyodide's core, as this site ` +
+        "serves it, comes without them): run it in Jupyter."), first);
+      return;
+    }
     const bar = el("div", "mg-live-notebook");
     const all = bar.appendChild(el("button", "md-button md-button--primary mg-live-run-notebook",
                                    "▶ Run this notebook in the page"));
