@@ -378,6 +378,7 @@ def test_a_notebook_runs_in_the_page(live):
     assert editors.count() >= 10
     assert page.locator(".mg-live-error, .mg-live-restart").count() == 0
     assert page.locator(".mg-live-output svg").count() >= 1   # its draw_dot cells
+    assert page.locator(".jp-Cell-outputWrapper:visible").count() == 0  # the build's: replaced
     # edit a cell and run it again: its output changes
     first = page.locator(".mg-live-output pre.mg-live-text").first
     assert first.inner_text().strip()

@@ -220,8 +220,13 @@
     async function runCell(entry) {
       if (entry.skip) return { ok: true };
       entry.out.clear();
-      const old = entry.cell.querySelector(".jp-Cell-outputWrapper");
-      if (old) old.hidden = true;  // the build's output gives way to this run's
+      let outer = entry.cell;  // nbconvert nests the cell: its output is in the outermost div
+      while (outer.parentElement && outer.parentElement.closest(".jp-CodeCell")) {
+        outer = outer.parentElement.closest(".jp-CodeCell");
+      }
+      for (const old of outer.querySelectorAll(".jp-Cell-outputWrapper")) {
+        old.style.display = "none";  // the build's output gives way to this run's
+      }
       return runInto(entry.editor.value, entry.out, { scope: nbScope });
     }
 
