@@ -65,7 +65,7 @@
     const line = box.appendChild(el("div", "mg-live-loading"));
     const bar = line.appendChild(el("progress"));
     bar.max = 1;
-    const label = line.appendChild(el("span", null, "Loading Python…"));
+    const label = line.appendChild(el("span", null, " Loading Python (0 of 5): starting its worker"));
     const show = (p) => {
       bar.value = p.fraction;
       label.textContent = ` Loading Python (${p.step} of ${p.steps}): ${p.text} · ${p.seconds.toFixed(1)} s`;
