@@ -1,4 +1,4 @@
-"""How long the site's pages take to run microgrid (issue 26's budget), measured in Chromium.
+"""How long the site's pages take to run microgrid (its budget), measured in Chromium.
 
     python -m bench.live                                    # site/ (./dev.sh docs builds it)
     python -m bench.live --site site --markdown bench/live_results.md
@@ -13,7 +13,7 @@ example run).
 * warm: the same profile, the page opened again (files revalidated with the server: 304s).
 
 Reported: the median of the rounds, and the bytes the server sent for one cold and one warm
-round, next to the size of the whole site. Targets (issue 26): cold ≤ 10 s, warm ≤ 3 s.
+round, next to the size of the whole site. Targets: cold ≤ 10 s, warm ≤ 3 s.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@
   const R = window.MicrogridRuntime;
   const NEEDS = [
     [/\btorch\b/, "PyTorch"],
+    [/\bimport numpy\b|\bfrom numpy\b/, "numpy"],
     [/matplotlib|microgrid\.plot\b|\bplot_\w+\(|from microgrid(\.plot)? import[^\n]*\bplot/, "matplotlib"],
   ];
   const scope = "page:" + location.pathname;
@@ -64,7 +65,7 @@
     const line = box.appendChild(el("div", "mg-live-loading"));
     const bar = line.appendChild(el("progress"));
     bar.max = 1;
-    const label = line.appendChild(el("span", null, "Loading Python…"));
+    const label = line.appendChild(el("span", null, " Loading Python (0 of 5): starting its worker"));
     const show = (p) => {
       bar.value = p.fraction;
       label.textContent = ` Loading Python (${p.step} of ${p.steps}): ${p.text} · ${p.seconds.toFixed(1)} s`;
@@ -167,6 +168,14 @@
     if (!cells.length) return;
     const first = document.querySelector("article .jupyter-wrapper") || cells[0];
     if (!R.supported()) { httpHint(first); return; }
+    const missing = new Set(cells.map((c) => needs((c.querySelector(".clipboard-copy-txt") || {})
+                                                   .textContent || "")).filter(Boolean));
+    if (missing.size) {  // its cells build on each other: a skipped one would break the rest
+      first.parentNode.insertBefore(el("p", "mg-live-needs", `This notebook uses ${[...missing]
+        .join(" and ")}, which the page's Python does not have (Pyodide's core, as this site ` +
+        "serves it, comes without them): run it in Jupyter."), first);
+      return;
+    }
     const bar = el("div", "mg-live-notebook");
     const all = bar.appendChild(el("button", "md-button md-button--primary mg-live-run-notebook",
                                    "▶ Run this notebook in the page"));
@@ -211,8 +220,13 @@
     async function runCell(entry) {
       if (entry.skip) return { ok: true };
       entry.out.clear();
-      const old = entry.cell.querySelector(".jp-Cell-outputWrapper");
-      if (old) old.hidden = true;  // the build's output gives way to this run's
+      let outer = entry.cell;  // nbconvert nests the cell: its output is in the outermost div
+      while (outer.parentElement && outer.parentElement.closest(".jp-CodeCell")) {
+        outer = outer.parentElement.closest(".jp-CodeCell");
+      }
+      for (const old of outer.querySelectorAll(".jp-Cell-outputWrapper")) {
+        old.style.display = "none";  // the build's output gives way to this run's
+      }
       return runInto(entry.editor.value, entry.out, { scope: nbScope });
     }
 
