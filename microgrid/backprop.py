@@ -41,12 +41,11 @@ Matrix = list[list[float]]
 
 
 def _sum(terms: Iterable[float]) -> float:
-    """Σ terms strictly left to right, ((t_1 + t_2) + t_3) + …, as the equations write it: the
-    same float on every Python (built-in ``sum()`` compensates rounding from 3.12).  This
-    module's own, not the engine's: it is the independent oracle."""
-    total = 0.0
-    for i, t in enumerate(terms):
-        total = t if i == 0 else total + t
+    """Σ terms strictly left to right, ((t_1 + t_2) + t_3) + …, the same float on every Python
+    (built-in ``sum()`` compensates from 3.12); the oracle's own, not the engine's."""
+    total, *rest = terms
+    for t in rest:
+        total += t
     return total
 
 
@@ -128,10 +127,8 @@ def cost_value(a_L: Vector, y: Vector, cost: str = "quadratic") -> float:
         return 0.5 * _sum((y_j - a_j) ** 2 for a_j, y_j in zip(a_L, y, strict=True))
     if cost == "cross_entropy":
         _check_cross_entropy(a_L, y)
-        return -_sum(
-            y_j * math.log(a_j) + (1.0 - y_j) * math.log1p(-a_j)
-            for a_j, y_j in zip(a_L, y, strict=True)
-        )
+        return -_sum(y_j * math.log(a_j) + (1.0 - y_j) * math.log1p(-a_j)
+                     for a_j, y_j in zip(a_L, y, strict=True))
     raise ValueError(_unknown("cost", cost, COSTS))
 
 
@@ -195,9 +192,8 @@ class BackpropResult:
     x: the input, a^1 (``trace.x``); `inputs` gives each layer its a^{l-1}.
     ``z[i]``, ``a[i]``, ``delta[i]``: z^{i+2}, a^{i+2} and δ^{i+2}.
     ``grad_w[i][j][k]`` = ∂C/∂w^{i+2}_{(j+1)(k+1)}, ``grad_b[i][j]`` = ∂C/∂b^{i+2}_{j+1}: the
-       shapes of W and B.
-    cost: C for this example; activations[i]: σ of layer i + 2; cost_name: one of COSTS.
-    """
+       shapes of W and B.  cost: C for this example; activations[i]: σ of layer i + 2;
+       cost_name: one of COSTS."""
 
     x: Vector
     z: list[Vector]
@@ -287,15 +283,12 @@ def backprop_batch(W: Sequence, B: Sequence, xs: Sequence[Sequence[float]],
 # ---------------------------------------------------------------- explain
 def explain(result: BackpropResult, layer: int, j: int, k: int | None = None, digits: int = 3
             ) -> str:
-    """One gradient as docs/backprop.md §7 writes it, with this example's numbers.
-
-    ``layer`` is the layer l (2 … L, numbered as in §1) and ``j``, ``k`` are 1-based, as in w^l_jk:
+    """One gradient as docs/backprop.md §7 writes it, with this example's numbers.  ``layer`` is
+    the layer l (2 … L, numbered as in §1) and ``j``, ``k`` are 1-based, as in w^l_jk; numbers
+    have ``digits`` significant digits:
 
         explain(r, 3, 2, 4) → '∂C/∂w^3_{24} = a^2_4 · δ^3_2 = 0.731 × -0.052 = -0.038'  (BP4)
-        explain(r, 3, 2)    → '∂C/∂b^3_2 = δ^3_2 = -0.052'                           (BP3)
-
-    Numbers are shown with ``digits`` significant digits.
-    """
+        explain(r, 3, 2)    → '∂C/∂b^3_2 = δ^3_2 = -0.052'                           (BP3)"""
     L = len(result.delta) + 1
     _check_position(layer, "layer", 2, L, "a layer of this network (docs/backprop.md §1 numbering)")
     i = layer - 2
@@ -336,8 +329,7 @@ def _check_cross_entropy(a_L: Vector, y: Vector) -> None:
     for j, (a_j, y_j) in enumerate(zip(a_L, y, strict=True), 1):
         if not 0.0 <= y_j <= 1.0:
             raise ValueError(
-                f"cross_entropy: target y_{j} = {y_j!r}; binary targets must be in [0, 1]"
-            )
+                f"cross_entropy: target y_{j} = {y_j!r}; binary targets must be in [0, 1]")
         if not 0.0 < a_j < 1.0:
             raise ValueError(
                 f"cross_entropy: output a^L_{j} = {a_j!r}; the cost needs 0 < a < 1 "
@@ -376,8 +368,7 @@ def _check_network(W: object, B: object, x: object, y: object) -> tuple[list, li
         raise ValueError("W: expected at least one layer of weights, got none")
     if _length(B, "B") != n_layers:
         raise ValueError(
-            f"B: expected {n_layers} layers of biases (one per layer of W), got {len(B)}"
-        )
+            f"B: expected {n_layers} layers of biases (one per layer of W), got {len(B)}")
     n_in = _length(x, "x")
     if n_in == 0:
         raise ValueError("x: expected at least one input, got none")
@@ -389,17 +380,15 @@ def _check_network(W: object, B: object, x: object, y: object) -> tuple[list, li
         if rows == 0:
             raise ValueError(f"layer {l}: W[{i}] has no rows; a layer needs at least one neuron")
         if _length(B[i], f"layer {l} (B[{i}])") != rows:
-            raise ValueError(
-                f"layer {l}: B[{i}] has {len(B[i])} biases, expected {rows} (one per row of W[{i}])"
-            )
+            raise ValueError(f"layer {l}: B[{i}] has {len(B[i])} biases, expected {rows} "
+                             f"(one per row of W[{i}])")
         w_l = []
         for j in range(rows):
             got = _length(W[i][j], f"layer {l} (W[{i}][{j}])")
             if got != n_prev:
                 source = "the number of inputs x" if i == 0 else f"the size of layer {l - 1}"
                 raise ValueError(
-                    f"layer {l}: W[{i}][{j}] has {got} weights, expected {n_prev} ({source})"
-                )
+                    f"layer {l}: W[{i}][{j}] has {got} weights, expected {n_prev} ({source})")
             w_l.append([_real(v, f"W[{i}][{j}][{k}]") for k, v in enumerate(W[i][j])])
         Ws.append(w_l)
         Bs.append([_real(v, f"B[{i}][{j}]") for j, v in enumerate(B[i])])

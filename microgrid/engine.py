@@ -149,8 +149,8 @@ class Value:
 
 
 class Const(Value):
-    """A number as a leaf, marked so drawings can hide it: what `sum` and `dot` make of a
-    number among their operands (the operators fold it into the operation instead)."""
+    """A number as a leaf, marked so drawings can hide it: what a drawing makes of a number
+    folded into an operation, and a user's way to write a constant as a node."""
     __slots__ = ()
     def __init__(self, data: Real) -> None: super().__init__(check_real(data, "operand"))
 
@@ -184,8 +184,9 @@ def apply(op: ops.Op | str, operands: Sequence[Operand]) -> Value:
 def _record(op: ops.Op, operands: tuple) -> Value:
     """The one recording path: the node of ``op`` on ``operands``, its data the entry's forward
     pass on the operands' numbers, its local gradients the entry's rule on the same numbers.  A
-    number is folded in (kept in ``operands`` as a float, its local gradient dropped: it has no
-    ``grad``), except among Σ's and dot's: a `Const` leaf there, so dot's layout holds."""
+    number is folded in, Σ's and dot's alike: kept in ``operands`` as a float, where it was
+    written (dot's layout w…, a…[, b] holds in ``operands``), its local gradient dropped: it has
+    no ``grad``."""
     parents, xs = [], []  # the Values among the operands, and every operand's number
     for x in operands:
         if isinstance(x, Value):
@@ -195,9 +196,6 @@ def _record(op: ops.Op, operands: tuple) -> Value:
             xs.append(check_real(x, "operand"))
     if len(parents) == len(operands):  # only Values, the common case: one tuple serves as both
         parents = operands
-    elif op.arity is None:  # Σ, dot
-        parents = operands = tuple([x if isinstance(x, Value) else Const(f)
-                                    for x, f in zip(operands, xs)])
     else:
         parents = tuple(parents)
         operands = tuple([x if isinstance(x, Value) else f for x, f in zip(operands, xs)])
@@ -280,7 +278,7 @@ def check_root(root: object, where: str) -> None:
 # ---------------------------------------------------------------------- n-ary nodes
 def sum(values: Iterable[Operand]) -> Value:  # noqa: A001 - microgrid.sum mirrors builtins.sum
     """Σ values as one node (∂/∂each = 1), instead of a chain of n−1 additions.  A number
-    among them is a `Const` leaf."""
+    among them is folded in, as in ``x + 2``."""
     operands = tuple(values)
     if not operands:
         raise ValueError("microgrid.sum(): got no values")
@@ -291,7 +289,7 @@ def dot(ws: Iterable[Operand], xs: Iterable[Operand], bias: Operand | None = Non
     """z = Σ_k w_k x_k (+ b) as one node, a neuron's z^l_j = Σ_k w^l_jk a^{l-1}_k + b^l_j, with
     operands (w_1…w_n, x_1…x_n[, b]) (`ops.dot_parts` splits them) and local gradients
     ∂z/∂w_k = x_k (the "forward pass" half, docs/backprop.md §4), ∂z/∂x_k = w_k[, ∂z/∂b = 1].
-    A number among them is a `Const` leaf."""
+    A number among them is folded in: it stays in ``operands``, where it was written."""
     ws, xs = tuple(ws), tuple(xs)
     if len(ws) != len(xs):
         raise ValueError(f"dot(): {len(ws)} weights but {len(xs)} inputs; they must match")

@@ -1,4 +1,4 @@
-"""The size floor, measured as a person's eyes meet it (issue 28; DESIGN.md, "explore" and
+"""The size floor, measured as a person's eyes meet it (issue 28; the API contract, "explore" and
 "draw_dot"): every visible text element in the viewport is at least 11 px on screen, a sub- or
 superscript at least 9 px, where the size on screen is the font size × the element's screen
 scale (an SVG text's getScreenCTM; an HTML text's scale is 1: the pages use no transforms).

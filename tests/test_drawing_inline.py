@@ -1,4 +1,4 @@
-"""draw_dot shown inline (Jupyter, the site's notebook pages) is legible at 100 % (DESIGN.md,
+"""draw_dot shown inline (Jupyter, the site's notebook pages) is legible at 100 % (the API contract,
 "draw_dot"): in a 570 px column every text is ≥ 11 px on screen, scripts ≥ 9 px, and a drawing
 wider than the column scrolls instead of shrinking."""
 

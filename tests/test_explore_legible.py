@@ -1,4 +1,4 @@
-"""Legible at every size (issue 28; DESIGN.md, "explore"): in Chromium, for the demo, a
+"""Legible at every size (issue 28; the API contract, "explore"): in Chromium, for the demo, a
 2-16-16-1 and a 2-32-32-3 net, in a 1280×720 window and in a 570 px wide notebook column, in
 each view, on opening, at 10 sampled steps and at End, every visible text is ≥ 11 px on screen
 (sub- and superscripts ≥ 9 px), nothing overflows its panel sideways and the current step is in

@@ -1,4 +1,4 @@
-"""Predict mode, the layer view and keeping the learner's place (issue 28; DESIGN.md,
+"""Predict mode, the layer view and keeping the learner's place (issue 28; the API contract,
 "explore"), in Chromium: the page asks for each backward step's number before it shows it, and
 the answer is nowhere on the page until given or shown; the layer view's cells fill in at their
 steps; a switch of view or mode keeps the step's quantity."""

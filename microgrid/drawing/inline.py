@@ -3,7 +3,7 @@
 Graphviz's own inline SVG is scaled down by every notebook to the width of its column: a
 3-4-2 network's 2,800-point drawing in a 570 px column leaves 2–3 px text.  Here the drawing
 keeps its natural size, one point of the drawing to one pixel (labels 14 px, operations 12 px,
-sub- and superscripts 10 px: above the 11 px / 9 px floor of DESIGN.md), in a box that fits the
+sub- and superscripts 10 px: above the 11 px / 9 px floor), in a box that fits the
 column and scrolls both ways; + and − buttons zoom in (never below the natural size: that is
 the smallest size at which it reads).  Without JavaScript the box still scrolls.
 """

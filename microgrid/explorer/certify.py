@@ -130,7 +130,7 @@ def _engine_row(r: Recorder, v: Value) -> dict:
         if role[0] == "b":
             formula = f"{delta} = {num(r.grad[z], 10)} (BP3)"
         else:
-            ws, a_s, _ = ops.dot_parts(z.parents, bias=True)
+            ws, a_s, _ = ops.dot_parts(z.operands, bias=True)
             a = a_s[ws.index(v)]
             formula = (f"{r.names[a]} · {delta} = {num(a.data, 10)} × "
                        f"{factor(r.grad[z], 10)} (BP4)")

@@ -6,7 +6,7 @@ For layer l of an MLP the page draws, from these cells,
 * BP2 (l < L): (W^{l+1})ᵀ δ^{l+1}, ⊙ σ′(z^l), = δ^l;
 * BP3: ∂C/∂b^l = δ^l;  BP4: ∂C/∂W^l = δ^l (a^{l−1})ᵀ, an outer product.
 
-Each cell carries its name and number in the documents' notation (``title``:
+Each cell carries its name and number in the derivation's notation (``title``:
 ``∂C/∂w^3_{14,2} = 0.4507``), the node whose step computes it (a click opens that step) and,
 per mode of play, the step from which the page may show it: a cell is blank before.
 """

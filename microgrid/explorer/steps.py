@@ -319,7 +319,7 @@ class Recorder:
         if role[0] != "z":
             return "", ""
         delta = delta_name(role[1], role[2])
-        ws, a_s, _ = ops.dot_parts(v.parents, bias=True)
+        ws, a_s, _ = ops.dot_parts(v.operands, bias=True)
         nw = len(ws)
         if prole[0] == "w" and k < nw:
             a = a_s[k]

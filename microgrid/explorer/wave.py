@@ -57,7 +57,7 @@ class Network:
 
     def weights(self, z: Value) -> tuple[list[Value], list[Value], Value]:
         """z = Σ_k w_k a_k + b: its parents (w…, a…, b)."""
-        ws, xs, b = ops.dot_parts(z.parents, bias=True)
+        ws, xs, b = ops.dot_parts(z.operands, bias=True)
         return list(ws), list(xs), b
 
     def _inputs_and_wiring(self, r: Recorder) -> bool:
