@@ -266,3 +266,31 @@ def test_zero_to_a_fractional_power_names_the_infinite_derivative():
 def test_a_number_power_that_overflows_names_both_numbers():
     with pytest.raises(OverflowError, match=r"power: 10\.0 \*\* 400\.0 overflows a float"):
         Value(10.0) ** 400
+
+
+class _Unsigned:
+    """A callable whose signature inspect cannot read (as math.hypot's on 3.11)."""
+
+    __signature__ = "unknown"
+
+    def __call__(self, *xs: float) -> float:
+        return math.hypot(*xs)
+
+
+def test_a_function_without_a_signature_is_said_to_take_an_unknown_number_of_inputs():
+    with pytest.raises(ValueError, match=r"the function takes an unknown number of inputs \(no "
+                                         r"signature\); the derivative rule takes 0 or more"):
+        mg.op("unsigned_c", derivative=lambda *xs_out: 1.0)(_Unsigned())
+
+
+def test_a_function_without_a_signature_takes_its_rules_count():
+    assert mg.op("unsigned_c", derivative=_hypot_rule)(_Unsigned()).arity == 2
+
+
+def test_an_error_of_a_two_input_function_lists_both_operands():
+    def fails(x, y):
+        raise ValueError("out of its domain")
+
+    f = mg.op("fails_c", derivative=lambda x, y, out: (1.0, 1.0))(fails)
+    with pytest.raises(ValueError, match=r"operation 'fails_c' on 1\.5, -2\.0: out of its domain"):
+        f(Value(1.5), -2.0)
