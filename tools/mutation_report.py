@@ -6,7 +6,7 @@
 
 ``results.txt`` is ``mutmut results --all true``: one ``name: status`` line a mutant.  The
 survivors judged equivalent (no test can tell them from the code: the same behaviour) are
-listed with their reason in tools/mutation_equivalents.txt, one ``name  reason`` line each;
+listed with their reason in tools/mutation_equivalents.txt, one ``name<TAB>reason`` line each;
 the score "excluding equivalents" leaves them out.  Every other survivor is a gap a test
 should close.
 """
@@ -29,7 +29,7 @@ def equivalents() -> dict[str, str]:
     out = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
-            name, _, reason = line.partition(" ")
+            name, _, reason = line.partition("\t")
             out[name] = reason.strip()
     return out
 
