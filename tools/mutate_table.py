@@ -22,12 +22,14 @@ import copy
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+TIMEOUT = 600  # seconds a mutant's tests may take (the whole selection takes about 2 minutes)
 OPS = Path("microgrid/ops.py")
 TESTS = [  # every core test that reads the table (no browser, site or notebook test), the
     # quick ones first: a mutant stops at its first failure
@@ -156,6 +158,7 @@ def _pytest(project: Path, args: list[str]) -> int:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, 1)
             os.dup2(devnull, 2)
+            signal.alarm(TIMEOUT)  # a mutant that loops is stopped: it counts as killed
             os.chdir(project)
             sys.path.insert(0, str(project))
             import pytest

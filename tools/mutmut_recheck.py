@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import sys
 from pathlib import Path
 
 import tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
+TIMEOUT = 600  # seconds a mutant's tests may take (the whole selection takes about 2 minutes)
 
 
 def _pytest(args: list[str], mutant: str) -> int:
@@ -31,6 +33,7 @@ def _pytest(args: list[str], mutant: str) -> int:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, 1)
             os.dup2(devnull, 2)
+            signal.alarm(TIMEOUT)  # a mutant that loops is stopped: it counts as killed
             os.environ["MUTANT_UNDER_TEST"] = mutant
             import pytest
 
