@@ -136,6 +136,8 @@ def mutants(source: str) -> list[tuple[str, str, str]]:
                     for field, value in ast.iter_fields(parent):
                         if value is target:
                             setattr(parent, field, replacement)
+                        elif isinstance(value, list) and any(v is target for v in value):
+                            value[:] = [replacement if v is target else v for v in value]
             out.append((f"{where}, line {node.lineno}", what, ast.unparse(mutated)))
     return out
 
