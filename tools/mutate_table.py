@@ -92,7 +92,8 @@ def _mutations(node: ast.AST, in_function: bool) -> list[tuple[str, callable]]:
             def kw_none(n, name=k.arg):
                 next(k for k in n.keywords if k.arg == name).value = ast.Constant(None)
             found.append((f"{k.arg}= of {ast.unparse(node.func)}() → None", kw_none))
-    if in_function and isinstance(node, (ast.Assign, ast.Return)) and node.value is not None:
+    if (in_function and isinstance(node, (ast.Assign, ast.Return)) and node.value is not None
+            and not (isinstance(node.value, ast.Constant) and node.value.value is None)):
         def value_none(n):
             n.value = ast.Constant(None)
         found.append((f"{type(node).__name__.lower()}ed value → None", value_none))
