@@ -86,3 +86,9 @@ def test_sigmoid_at_zero_is_one_half_with_slope_one_quarter():
 
 def test_linear_is_the_identity_with_slope_one():
     assert bp.sigma(-2.5, "linear") == -2.5 and bp.sigma_prime(-2.5, "linear") == 1.0
+
+
+def test_a_layer_of_weights_that_is_a_number_is_named_by_its_layer():
+    with pytest.raises(ValueError, match=r"layer 2 \(W\[0\]\): expected a sequence, "
+                                         r"got float 0\.5"):
+        bp.backprop([0.5], [[0.0]], [1.0], [1.0])
