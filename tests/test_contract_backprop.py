@@ -98,3 +98,8 @@ def test_explain_shows_three_significant_digits_by_default():
     # z = 0.5·0.7 − 0.3·0.2 + 0.1 = 0.39, δ = (σ(z) − 1) σ′(z) = −0.09719, a_1 δ = −0.06803
     r = bp.backprop([[[0.5, -0.3]]], [[0.1]], x=[0.7, 0.2], y=[1.0])
     assert bp.explain(r, 2, 1, 1) == "∂C/∂w^2_{11} = a^1_1 · δ^2_1 = 0.7 × -0.0972 = -0.068"
+
+
+def test_weights_that_are_not_a_sequence_are_named_w():
+    with pytest.raises(ValueError, match=r"^W: expected a sequence, got float 0\.5"):
+        bp.backprop(0.5, [[0.0]], [1.0], [1.0])
