@@ -103,3 +103,8 @@ def test_explain_shows_three_significant_digits_by_default():
 def test_weights_that_are_not_a_sequence_are_named_w():
     with pytest.raises(ValueError, match=r"^W: expected a sequence, got float 0\.5"):
         bp.backprop(0.5, [[0.0]], [1.0], [1.0])
+
+
+def test_targets_that_are_not_a_sequence_are_named_y():
+    with pytest.raises(ValueError, match=r"^y: expected a sequence, got float 1\.0"):
+        bp.backprop([[[0.5]]], [[0.0]], [1.0], 1.0)
