@@ -55,7 +55,7 @@ def _row(name: str, counts: Counter, equivalent: int) -> str:
             f"{equivalent} | {score:.1f} % | {excl:.1f} % |")
 
 
-def report(results: dict[str, str], table: list[dict]) -> str:
+def report(results: dict[str, str], table: list[dict], note: str = "") -> str:
     known = equivalents()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                             capture_output=True, text=True).stdout.strip()
@@ -73,6 +73,9 @@ def report(results: dict[str, str], table: list[dict]) -> str:
         "| excluding equivalents |",
         "|---|---|---|---|---|---|---|---|",
     ]
+    if note:  # its own paragraph, after the first
+        i = lines.index("")
+        lines[i:i] = ["", note]
     survivors = []
     for module in MODULES:
         prefix = f"microgrid.{module}."
@@ -101,9 +104,13 @@ def report(results: dict[str, str], table: list[dict]) -> str:
 
 
 def main(argv: list[str]) -> None:
+    note = ""
+    if "--note" in argv:  # a sentence about this run (what was left out, and why)
+        i = argv.index("--note")
+        note, argv = argv[i + 1], argv[:i] + argv[i + 2:]
     results = read_results(Path(argv[0]))
     table = json.loads(Path(argv[1]).read_text(encoding="utf-8")) if len(argv) > 1 else []
-    sys.stdout.write(report(results, table))
+    sys.stdout.write(report(results, table, note))
 
 
 if __name__ == "__main__":
