@@ -45,6 +45,8 @@ def read_results(path: Path) -> dict[str, str]:
 
 def _row(name: str, counts: Counter, equivalent: int) -> str:
     tested = sum(counts[s] for s in COUNTED)
+    if not tested:
+        return f"| {name} | not run | | | | | | |"
     if counts["not checked"]:  # a run stopped before its end
         name += f" ({tested} of {tested + counts['not checked']} mutants run)"
     killed = counts["killed"] + counts["timeout"]
