@@ -1,4 +1,4 @@
-"""`microgrid.backprop`'s public contract (shared/DESIGN.md, "microgrid.backprop"), one claim
+"""`microgrid.backprop`'s public contract, one claim
 a test, for the behaviours a mutation run found unpinned: the default cost, the edges of the
 cross-entropy check, and the text of the refusals.  Numbers are checked against the closed
 forms of docs/backprop.md §3 and §9 worked by hand in the test.

@@ -1,4 +1,4 @@
-"""The engine's public contract (shared/DESIGN.md, "microgrid.engine"), one claim a test, for
+"""The engine's public contract, one claim a test, for
 the behaviours a mutation run found unpinned: `apply` with several Values and folded numbers,
 a leaf's hook under ``create_graph``, ``Value.sin``, comparisons at their boundaries, reprs
 and labels, the edges of ``exp`` and the power family, and every error text.

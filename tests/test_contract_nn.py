@@ -1,4 +1,4 @@
-"""`microgrid.nn`'s public contract (shared/DESIGN.md, "microgrid.nn"), one claim a test, for
+"""`microgrid.nn`'s public contract, one claim a test, for
 the behaviours a mutation run found unpinned: seeds (numpy integers, Layer's and Neuron's
 ``seed=``), reprs, and the text of every refusal.
 """

@@ -1,4 +1,4 @@
-"""`microgrid.op`'s contract (shared/DESIGN.md, "microgrid.op"): how many inputs a user's op
+"""`microgrid.op`'s contract: how many inputs a user's op
 takes, and every input it refuses, each with the error that names the problem.
 
 The number of inputs is the function's; where its signature does not say (``math.hypot`` has
