@@ -1,4 +1,4 @@
-"""`microgrid.backprop`'s public contract (the API contract, "microgrid.backprop"), one claim
+"""`microgrid.backprop`'s public contract, one claim
 a test, for the behaviours a mutation run found unpinned: the default cost, the edges of the
 cross-entropy check, and the text of the refusals.  Numbers are checked against the closed
 forms of docs/backprop.md §3 and §9 worked by hand in the test.
@@ -86,3 +86,25 @@ def test_sigmoid_at_zero_is_one_half_with_slope_one_quarter():
 
 def test_linear_is_the_identity_with_slope_one():
     assert bp.sigma(-2.5, "linear") == -2.5 and bp.sigma_prime(-2.5, "linear") == 1.0
+
+
+def test_a_layer_of_weights_that_is_a_number_is_named_by_its_layer():
+    with pytest.raises(ValueError, match=r"layer 2 \(W\[0\]\): expected a sequence, "
+                                         r"got float 0\.5"):
+        bp.backprop([0.5], [[0.0]], [1.0], [1.0])
+
+
+def test_explain_shows_three_significant_digits_by_default():
+    # z = 0.5·0.7 − 0.3·0.2 + 0.1 = 0.39, δ = (σ(z) − 1) σ′(z) = −0.09719, a_1 δ = −0.06803
+    r = bp.backprop([[[0.5, -0.3]]], [[0.1]], x=[0.7, 0.2], y=[1.0])
+    assert bp.explain(r, 2, 1, 1) == "∂C/∂w^2_{11} = a^1_1 · δ^2_1 = 0.7 × -0.0972 = -0.068"
+
+
+def test_weights_that_are_not_a_sequence_are_named_w():
+    with pytest.raises(ValueError, match=r"^W: expected a sequence, got float 0\.5"):
+        bp.backprop(0.5, [[0.0]], [1.0], [1.0])
+
+
+def test_targets_that_are_not_a_sequence_are_named_y():
+    with pytest.raises(ValueError, match=r"^y: expected a sequence, got float 1\.0"):
+        bp.backprop([[[0.5]]], [[0.0]], [1.0], 1.0)

@@ -1,4 +1,4 @@
-"""The engine's public contract (the API contract, "microgrid.engine"), one claim a test, for
+"""The engine's public contract, one claim a test, for
 the behaviours a mutation run found unpinned: `apply` with several Values and folded numbers,
 a leaf's hook under ``create_graph``, ``Value.sin``, comparisons at their boundaries, reprs
 and labels, the edges of ``exp`` and the power family, and every error text.
@@ -214,7 +214,9 @@ def test_value_of_a_non_number_is_a_type_error_naming_value():
 
 
 def test_value_of_nan_is_a_value_error_naming_value():
-    with pytest.raises(ValueError, match=r"Value\(\): got nan; microgrid values must be finite"):
+    with pytest.raises(ValueError, match=r"Value\(\): got nan; microgrid values must be finite "
+                                         r"real numbers \(NaN and ±inf are rejected so they "
+                                         r"cannot silently spread through a graph\)"):
         Value(math.nan)
 
 

@@ -1,4 +1,4 @@
-"""`microgrid.nn`'s public contract (the API contract, "microgrid.nn"), one claim a test, for
+"""`microgrid.nn`'s public contract, one claim a test, for
 the behaviours a mutation run found unpinned: seeds (numpy integers, Layer's and Neuron's
 ``seed=``), reprs, and the text of every refusal.
 """
@@ -10,7 +10,7 @@ import random
 import numpy as np
 import pytest
 
-from microgrid import MLP, Layer, Neuron, Value
+from microgrid import MLP, Const, Layer, Neuron, Value
 
 
 # ------------------------------------------------------------------ seeds
@@ -213,3 +213,10 @@ def test_a_refused_load_changes_nothing():
 def test_from_dict_names_what_is_missing():
     with pytest.raises(ValueError, match=r"MLP.from_dict: missing 'nin'"):
         MLP.from_dict({k: v for k, v in MLP(2, [1], seed=0).to_dict().items() if k != "nin"})
+
+
+def test_a_layer_called_with_numbers_makes_them_input_values_not_hidden_constants():
+    zs, _ = Layer(2, 1, seed=0).forward([1.0, 2.0])
+    inputs = zs[0].parents[2:4]  # parents (w_1, w_2, a_1, a_2, b)
+    assert [x.data for x in inputs] == [1.0, 2.0]
+    assert not any(isinstance(x, Const) for x in inputs)

@@ -1,4 +1,4 @@
-"""`microgrid.op`'s contract (the API contract, "microgrid.op"): how many inputs a user's op
+"""`microgrid.op`'s contract: how many inputs a user's op
 takes, and every input it refuses, each with the error that names the problem.
 
 The number of inputs is the function's; where its signature does not say (``math.hypot`` has
@@ -9,12 +9,15 @@ Gradients are checked against closed forms: ∂/∂x hypot(x, y) = x / hypot(x, 
 
 from __future__ import annotations
 
+import html
 import math
 
 import pytest
 
 import microgrid as mg
 from microgrid import Value, ops
+from microgrid.drawing import draw_dot
+from microgrid.explorer.formulas import slope_note, write_op
 
 
 @pytest.fixture(autouse=True)
@@ -266,3 +269,57 @@ def test_zero_to_a_fractional_power_names_the_infinite_derivative():
 def test_a_number_power_that_overflows_names_both_numbers():
     with pytest.raises(OverflowError, match=r"power: 10\.0 \*\* 400\.0 overflows a float"):
         Value(10.0) ** 400
+
+
+class _Unsigned:
+    """A callable whose signature inspect cannot read (as math.hypot's on 3.11)."""
+
+    __signature__ = "unknown"
+
+    def __call__(self, *xs: float) -> float:
+        return math.hypot(*xs)
+
+
+def test_a_function_without_a_signature_is_said_to_take_an_unknown_number_of_inputs():
+    with pytest.raises(ValueError, match=r"the function takes an unknown number of inputs \(no "
+                                         r"signature\); the derivative rule takes 0 or more"):
+        mg.op("unsigned_c", derivative=lambda *xs_out: 1.0)(_Unsigned())
+
+
+def test_a_function_without_a_signature_takes_its_rules_count():
+    assert mg.op("unsigned_c", derivative=_hypot_rule)(_Unsigned()).arity == 2
+
+
+def test_an_error_of_a_two_input_function_lists_both_operands():
+    def fails(x, y):
+        raise ValueError("out of its domain")
+
+    f = mg.op("fails_c", derivative=lambda x, y, out: (1.0, 1.0))(fails)
+    with pytest.raises(ValueError, match=r"operation 'fails_c' on 1\.5, -2\.0: out of its domain"):
+        f(Value(1.5), -2.0)
+
+
+def test_arity_one_is_accepted():
+    assert mg.op("one_c", derivative=lambda *xs_out: 1.0, arity=1)(lambda *xs: xs[0]).arity == 1
+
+
+# ------------------------------------------------------------------ how a user's op is shown
+def test_a_users_op_is_written_by_the_explorer_as_its_name_applied_to_its_operands():
+    hypot = mg.op("hypot_c", derivative=_hypot_rule)(math.hypot)
+    assert write_op(hypot.name, [("x", 5), ("y", 5)]) == ("hypot_c(x, y)", 5)
+
+
+def test_a_users_op_node_is_drawn_with_its_name():
+    atan = mg.op("atan_c", derivative=lambda x, out: 1 / (1 + x * x))(math.atan)
+    assert "label=<atan_c>" in draw_dot(atan(Value(0.5, "x"))).source
+
+
+def test_a_users_two_input_op_node_is_drawn_as_its_formula_in_x_and_y():
+    hypot = mg.op("hypot_c", derivative=_hypot_rule)(math.hypot)
+    drawn = draw_dot(hypot(Value(3.0, "a"), Value(4.0, "b"))).source
+    assert "label=<hypot_c(<I>x</I>, <I>y</I>)>" in drawn
+
+
+def test_the_explorer_says_a_users_op_is_a_users_op_beside_its_step():
+    atan = mg.op("atan_c", derivative=lambda x, out: 1 / (1 + x * x))(math.atan)
+    assert html.unescape(slope_note(atan.name, "a")) == "a user's op"

@@ -1,7 +1,8 @@
 """Mutants of the op table's entries: the module-level code of microgrid/ops.py that mutmut 3
 skips (it mutates functions only).
 
-Each ``_entry(...)`` call and the module's constants (``EXP_MAX``) get the kinds of mutation
+Each ``_entry(...)`` call, the module's constants (``EXP_MAX``) and the two functions that
+run only while the module is imported (``_entry``, ``_torch``) get the kinds of mutation
 mutmut makes: an arithmetic operator swapped (+ −, × ÷, ** ×), a comparison moved across its
 boundary (> ≥, < ≤, == !=), a unary minus dropped, a number changed by one, a string changed,
 a boolean flipped.  Each mutant is written into a scratch copy of the project and the tests
@@ -21,12 +22,14 @@ import copy
 import json
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+TIMEOUT = 600  # seconds a mutant's tests may take (the whole selection takes about 2 minutes)
 OPS = Path("microgrid/ops.py")
 TESTS = [  # every core test that reads the table (no browser, site or notebook test), the
     # quick ones first: a mutant stops at its first failure
@@ -41,13 +44,22 @@ DESELECT = "not chromium and not million and not deep_chain"
 _BINOP = {ast.Add: ast.Sub, ast.Sub: ast.Add, ast.Mult: ast.Div, ast.Div: ast.Mult,
           ast.Pow: ast.Mult}
 _CMPOP = {ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Eq: ast.NotEq,
-          ast.NotEq: ast.Eq}
+          ast.NotEq: ast.Eq, ast.Is: ast.IsNot, ast.IsNot: ast.Is}
+
+
+# functions that run only while the module is imported (they build the table): mutmut's
+# mutants of them are never active, since the table is built before any mutant is switched on
+IMPORT_TIME = ("_entry", "_torch")
 
 
 def _targets(tree: ast.Module) -> list[tuple[str, ast.AST]]:
     """(the entry or constant it belongs to, node) for every mutable node at module level."""
     out = []
     for stmt in tree.body:
+        if isinstance(stmt, ast.FunctionDef) and stmt.name in IMPORT_TIME:
+            out += [(f"{stmt.name}()", node) for s in stmt.body for node in ast.walk(s)
+                    if not isinstance(s, ast.Expr)]  # (not the docstring)
+            continue
         if not isinstance(stmt, (ast.Assign, ast.AnnAssign)):
             continue
         value = stmt.value
@@ -62,10 +74,29 @@ def _targets(tree: ast.Module) -> list[tuple[str, ast.AST]]:
     return out
 
 
-def _mutations(node: ast.AST) -> list[tuple[str, callable]]:
+def _none(n: ast.AST) -> ast.AST:
+    return ast.Constant(None)
+
+
+def _mutations(node: ast.AST, in_function: bool) -> list[tuple[str, callable]]:
     """(what, how) pairs: ``how(node)`` mutates the node (a copy) in place, or returns a
-    replacement node."""
+    replacement node.  In a function also mutmut's statement mutations: an argument of a
+    call, a value assigned or returned, replaced by None."""
     found = []
+    if in_function and isinstance(node, ast.Call):
+        for i in range(len(node.args)):
+            def arg_none(n, i=i):
+                n.args[i] = ast.Constant(None)
+            found.append((f"argument {i + 1} of {ast.unparse(node.func)}() → None", arg_none))
+        for k in node.keywords:
+            def kw_none(n, name=k.arg):
+                next(k for k in n.keywords if k.arg == name).value = ast.Constant(None)
+            found.append((f"{k.arg}= of {ast.unparse(node.func)}() → None", kw_none))
+    if (in_function and isinstance(node, (ast.Assign, ast.Return)) and node.value is not None
+            and not (isinstance(node.value, ast.Constant) and node.value.value is None)):
+        def value_none(n):
+            n.value = ast.Constant(None)
+        found.append((f"{type(node).__name__.lower()}ed value → None", value_none))
     if isinstance(node, ast.BinOp) and type(node.op) in _BINOP:
         new = _BINOP[type(node.op)]
         found.append((f"{type(node.op).__name__} → {new.__name__}",
@@ -97,7 +128,7 @@ def mutants(source: str) -> list[tuple[str, str, str]]:
     tree = ast.parse(source)
     out = []
     for index, (where, node) in enumerate(_targets(tree)):
-        for what, how in _mutations(node):
+        for what, how in _mutations(node, where.endswith("()")):
             mutated = copy.deepcopy(tree)
             target = _targets(mutated)[index][1]
             replacement = how(target)
@@ -106,6 +137,8 @@ def mutants(source: str) -> list[tuple[str, str, str]]:
                     for field, value in ast.iter_fields(parent):
                         if value is target:
                             setattr(parent, field, replacement)
+                        elif isinstance(value, list) and any(v is target for v in value):
+                            value[:] = [replacement if v is target else v for v in value]
             out.append((f"{where}, line {node.lineno}", what, ast.unparse(mutated)))
     return out
 
@@ -128,6 +161,7 @@ def _pytest(project: Path, args: list[str]) -> int:
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, 1)
             os.dup2(devnull, 2)
+            signal.alarm(TIMEOUT)  # a mutant that loops is stopped: it counts as killed
             os.chdir(project)
             sys.path.insert(0, str(project))
             import pytest
@@ -138,7 +172,7 @@ def _pytest(project: Path, args: list[str]) -> int:
     return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
 
 
-def run(tests: list[str]) -> list[dict]:
+def run(tests: list[str], where: str | None = None) -> list[dict]:
     # what every test run imports, imported once here (the children inherit it); microgrid not
     import hypothesis  # noqa: F401
     import numpy  # noqa: F401
@@ -153,7 +187,7 @@ def run(tests: list[str]) -> list[dict]:
     try:
         if _pytest(project, args) != 0:
             sys.exit("mutate_table: the tests fail on the unmutated table")
-        all_mutants = mutants(original)
+        all_mutants = [m for m in mutants(original) if where is None or m[0].startswith(where)]
         for i, (where, what, source) in enumerate(all_mutants, 1):
             (project / OPS).write_text(source, encoding="utf-8")
             start = time.perf_counter()
@@ -171,12 +205,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--json", type=Path, help="write the results here")
     parser.add_argument("--tests", nargs="+", default=TESTS)
     parser.add_argument("--list", action="store_true", help="list the mutants, run nothing")
+    parser.add_argument("--where", help="only the mutants whose place starts with this")
     args = parser.parse_args(argv)
     if args.list:
-        for where, what, _ in mutants((ROOT / OPS).read_text(encoding="utf-8")):
-            print(f"{where}: {what}")
+        for place, what, _ in mutants((ROOT / OPS).read_text(encoding="utf-8")):
+            if args.where is None or place.startswith(args.where):
+                print(f"{place}: {what}")
         return
-    results = run(args.tests)
+    results = run(args.tests, args.where)
     killed = sum(r["status"] == "killed" for r in results)
     print(f"op table: {killed} of {len(results)} mutants killed "
           f"({100 * killed / max(len(results), 1):.1f} %)")

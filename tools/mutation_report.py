@@ -6,7 +6,7 @@
 
 ``results.txt`` is ``mutmut results --all true``: one ``name: status`` line a mutant.  The
 survivors judged equivalent (no test can tell them from the code: the same behaviour) are
-listed with their reason in tools/mutation_equivalents.txt, one ``name  reason`` line each;
+listed with their reason in tools/mutation_equivalents.txt, one ``name<TAB>reason`` line each;
 the score "excluding equivalents" leaves them out.  Every other survivor is a gap a test
 should close.
 """
@@ -29,7 +29,7 @@ def equivalents() -> dict[str, str]:
     out = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#"):
-            name, _, reason = line.partition(" ")
+            name, _, reason = line.partition("\t")
             out[name] = reason.strip()
     return out
 
@@ -45,6 +45,10 @@ def read_results(path: Path) -> dict[str, str]:
 
 def _row(name: str, counts: Counter, equivalent: int) -> str:
     tested = sum(counts[s] for s in COUNTED)
+    if not tested:
+        return f"| {name} | not run | | | | | | |"
+    if counts["not checked"]:  # a run stopped before its end
+        name += f" ({tested} of {tested + counts['not checked']} mutants run)"
     killed = counts["killed"] + counts["timeout"]
     score = 100 * killed / tested if tested else 0.0
     rest = tested - equivalent
@@ -53,7 +57,7 @@ def _row(name: str, counts: Counter, equivalent: int) -> str:
             f"{equivalent} | {score:.1f} % | {excl:.1f} % |")
 
 
-def report(results: dict[str, str], table: list[dict]) -> str:
+def report(results: dict[str, str], table: list[dict], note: str = "") -> str:
     known = equivalents()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
                             capture_output=True, text=True).stdout.strip()
@@ -71,6 +75,9 @@ def report(results: dict[str, str], table: list[dict]) -> str:
         "| excluding equivalents |",
         "|---|---|---|---|---|---|---|---|",
     ]
+    if note:  # its own paragraph, after the first
+        i = lines.index("")
+        lines[i:i] = ["", note]
     survivors = []
     for module in MODULES:
         prefix = f"microgrid.{module}."
@@ -99,9 +106,13 @@ def report(results: dict[str, str], table: list[dict]) -> str:
 
 
 def main(argv: list[str]) -> None:
+    note = ""
+    if "--note" in argv:  # a sentence about this run (what was left out, and why)
+        i = argv.index("--note")
+        note, argv = argv[i + 1], argv[:i] + argv[i + 2:]
     results = read_results(Path(argv[0]))
     table = json.loads(Path(argv[1]).read_text(encoding="utf-8")) if len(argv) > 1 else []
-    sys.stdout.write(report(results, table))
+    sys.stdout.write(report(results, table, note))
 
 
 if __name__ == "__main__":

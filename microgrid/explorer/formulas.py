@@ -54,7 +54,8 @@ def write_op(op: str, xs: list[Term]) -> Term:
         for m in _PLACE.finditer(text):
             parts.append(html.escape(text[pos : m.start()]).replace("-", "−"))
             t = xs[int(m.group(1))]
-            enclosed = m.start() > 0 and text[m.start() - 1] in "(|" or k == 1
+            # an argument of f(x, y) or |x|, or an exponent, needs no brackets of its own
+            enclosed = text[: m.start()].endswith(("(", "|", ", ")) or k == 1
             # an operand after the op binds at least as tightly, a power's base more
             first = m.start() == 0 and p != 4
             parts.append(t[0] if enclosed or t[1] > p or (first and t[1] == p) else f"({t[0]})")
