@@ -122,3 +122,61 @@ def browser():
         b = p.chromium.launch(executable_path=path, args=["--no-sandbox"])
         yield b
         b.close()
+
+
+# ------------------------------------------------------------------------------ the site
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> Path:
+    """The documentation site, built strictly once for the whole run: every test file and every
+    worker of ``-n`` reads the same build (a lock makes the first to ask build it).  With
+    ``MICROGRID_SITE`` set, the site built there just before (CI builds it with ./dev.sh docs
+    first).  Building needs the npm packages (KaTeX, Pyodide, Graphviz in WebAssembly)."""
+    built = os.environ.get("MICROGRID_SITE")
+    if built:
+        assert (Path(built) / "index.html").is_file(), f"MICROGRID_SITE={built}: no site there"
+        return Path(built).resolve()
+    pytest.importorskip("mkdocs", reason="the site needs the docs tools: ./dev.sh docs installs "
+                        "them (pip install -e '.[docs]')")
+    needed = [ROOT / "node_modules" / "katex" / "dist" / "katex.min.js",
+              ROOT / "node_modules" / "pyodide" / "pyodide.asm.wasm"]
+    if not all(p.is_file() for p in needed):
+        pytest.skip("building the site needs KaTeX and Pyodide from npm: ./dev.sh docs "
+                    "installs them (npm ci)")
+    import fcntl
+    import subprocess
+    import sys
+
+    # xdist's workers each have a folder of their own under one run's folder: share that one
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    out = shared / "site"
+    with open(shared / "site.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (out / "index.html").is_file():
+            p = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict",
+                                "--site-dir", str(out)], cwd=ROOT, capture_output=True,
+                               text=True, timeout=900,
+                               env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+            assert p.returncode == 0, p.stderr[-4000:]
+    return out
+
+
+@pytest.fixture(scope="session")
+def served(site):
+    """The site on 127.0.0.1, as ``./dev.sh serve`` serves it (the live parts need HTTP)."""
+    import functools
+    import http.server
+    import threading
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
+                                             functools.partial(Quiet, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()

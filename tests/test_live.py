@@ -13,14 +13,10 @@ Building the site takes a minute or two; MICROGRID_SITE=path reads a site alread
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
-import os
 import re
 import subprocess
 import sys
-import threading
 import types
 from pathlib import Path
 
@@ -151,35 +147,6 @@ pytest.importorskip("mkdocs", reason="the site needs the docs tools: ./dev.sh do
                     "them (pip install -e '.[docs]')")
 sys.path.insert(0, str(ROOT / "docs"))
 import hooks  # noqa: E402 - docs/hooks.py, the site's build hooks
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    if os.environ.get("MICROGRID_SITE"):
-        return Path(os.environ["MICROGRID_SITE"]).resolve()
-    if not (hooks.PYODIDE / "pyodide.asm.wasm").is_file():
-        pytest.skip("the live site needs Pyodide and KaTeX from npm: ./dev.sh docs installs "
-                    "them (npm ci)")
-    out = tmp_path_factory.mktemp("site")
-    p = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir",
-                        str(out)], cwd=ROOT, capture_output=True, text=True, timeout=900,
-                       env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
-    assert p.returncode == 0, p.stderr[-4000:]
-    return out
-
-
-@pytest.fixture(scope="module")
-def served(site):
-    """The site on 127.0.0.1, as `python -m http.server -d site -b 127.0.0.1` serves it."""
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(Quiet, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
 
 
 class Live:

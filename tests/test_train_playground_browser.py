@@ -9,12 +9,6 @@ Building the site takes a minute or two; MICROGRID_SITE=path reads a site alread
 
 from __future__ import annotations
 
-import functools
-import http.server
-import os
-import subprocess
-import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -22,34 +16,6 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 180_000  # ms: a cold Python on a loaded 2-core machine, with room to spare
 STEP = "+document.querySelector('[data-role=train-playground]').getAttribute('data-step')"
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    if os.environ.get("MICROGRID_SITE"):
-        return Path(os.environ["MICROGRID_SITE"]).resolve()
-    if not (ROOT / "docs" / "assets" / "live" / "runtime.js").is_file():
-        pytest.skip("the training playground needs the site's in-page Python "
-                    "(docs/assets/live/runtime.js), which this checkout does not have")
-    out = tmp_path_factory.mktemp("site")
-    p = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir",
-                        str(out)], cwd=ROOT, capture_output=True, text=True, timeout=900,
-                       env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
-    assert p.returncode == 0, p.stderr[-4000:]
-    return out
-
-
-@pytest.fixture(scope="module")
-def served(site):
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(Quiet, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
 
 
 @pytest.fixture
