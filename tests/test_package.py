@@ -82,14 +82,22 @@ def test_microgrid_gradcheck_is_the_function_and_its_module_has_another_name():
     assert not (package / "gradcheck").exists()
 
 
-# A module is read in one sitting (issue 27).  generator.py is being split by the compiler's
-# own issue: a known exception until then, and only while it is still over the limit.
-LONG_MODULES = {"compiler/generator.py"}
-
-
 def test_no_module_of_the_package_is_over_400_lines():
+    """A module is read in one sitting."""
     package = Path(microgrid.__file__).parent
     lines = {path.relative_to(package).as_posix(): len(path.read_text("utf-8").splitlines())
              for path in package.rglob("*.py")}
-    assert {name for name, n in lines.items() if n > 400} == {
-        name for name in LONG_MODULES if lines.get(name, 0) > 400}, lines
+    assert {name: n for name, n in lines.items() if n > 400} == {}
+
+
+def test_the_engine_is_the_chain_rule_in_under_300_lines_and_backward_in_30():
+    """engine.py is what a learner opens to see the chain rule: it stays short, and
+    ``backward`` with the ``chain_rule`` it calls reads in one screen."""
+    import inspect
+
+    from microgrid import engine
+
+    assert len(inspect.getsource(engine).splitlines()) <= 300
+    lines = (len(inspect.getsource(engine.Value.backward).splitlines())
+             + len(inspect.getsource(engine.chain_rule).splitlines()))
+    assert lines <= 30, lines
