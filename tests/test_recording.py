@@ -158,8 +158,8 @@ def test_train_record_writes_a_page_whose_last_step_has_the_printed_final_loss(t
 @pytest.mark.parametrize("record, message", [
     ("run.htm", "argument --record: 'run.htm' is not an .html file"),
     ("run", "argument --record: 'run' is not an .html file"),
-    ("nowhere/run.html", "argument --record: --record nowhere/run.html: the folder"),
-    ("folder.html", "argument --record: --record folder.html: is a folder"),
+    ("nowhere/run.html", "--record nowhere/run.html: the folder"),
+    ("folder.html", "--record folder.html: is a folder"),
     ("m.html", "argument --record: m.html is also the --save file"),
 ], ids=["htm", "no-suffix", "missing-folder", "a-folder", "same-as-save"])
 def test_train_record_with_a_bad_path_exits_2_with_one_line_before_training(

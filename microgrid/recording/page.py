@@ -64,6 +64,24 @@ def _exact(x: float) -> float | None:
     return x if math.isfinite(x) else None
 
 
+def run_header(mlp: Any, X: Sequence, y: Sequence, objective: Any, about: str,
+               title: str = "") -> dict[str, Any]:
+    """What the player needs of a run before its steps: the network's shape, the objective,
+    the points and the extent of the decision regions (as `microgrid.plot` draws them)."""
+    xs, ys, pad = [p[0] for p in X], [p[1] for p in X], 0.5
+    return {
+        "title": title or f"MLP {layer_sizes(mlp)}",
+        "about": about,
+        "sizes": [mlp.nin, *mlp.nouts],
+        "activation": mlp.activation,
+        "output_activation": mlp.output_activation,
+        "objective": objective.name,
+        "classes": objective.n_classes,
+        "points": [[_number(p[0], 5), _number(p[1], 5), int(c)] for p, c in zip(X, y)],
+        "extent": [min(xs) - pad, max(xs) + pad, min(ys) - pad, max(ys) + pad],
+    }
+
+
 class Recorder:
     """`microgrid.train.fit`'s ``on_step`` that records the run: ``fit(…, on_step=recorder)``
     (or call it from your own ``on_step``), then ``recorder.finish(history)``.
@@ -121,21 +139,8 @@ class Recorder:
         # t + 1 (its batch's); the last one the final network's on all points
         loss = [*history.loss, last["loss"]]
         accuracy = [*history.accuracy, last["accuracy"]]
-        mlp = self.mlp
-        xs = [p[0] for p in self.X]
-        ys = [p[1] for p in self.X]
-        pad = 0.5  # as microgrid.plot draws the regions
         data = {
-            "title": title or f"MLP {layer_sizes(mlp)}",
-            "about": self.about,
-            "sizes": [mlp.nin, *mlp.nouts],
-            "activation": mlp.activation,
-            "output_activation": mlp.output_activation,
-            "objective": self.objective.name,
-            "classes": self.objective.n_classes,
-            "points": [[_number(p[0], 5), _number(p[1], 5), int(c)]
-                       for p, c in zip(self.X, self.y)],
-            "extent": [min(xs) - pad, max(xs) + pad, min(ys) - pad, max(ys) + pad],
+            **run_header(self.mlp, self.X, self.y, self.objective, self.about, title),
             "steps": done,
             "curves": {
                 "label": self.curve_label,

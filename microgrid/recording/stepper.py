@@ -24,7 +24,7 @@ from ..nn import MLP
 from ..notation import ACTIVATIONS
 from ..optim import SGD, Adam
 from ..train import OBJECTIVES, Objective, _CompiledBatch, evaluate, layer_sizes, loss_and_gradients
-from .page import _exact, _number
+from .page import _exact, _number, run_header
 
 __all__ = ["Stepper", "LIMITS"]
 
@@ -101,20 +101,8 @@ class Stepper:
         self.replay = _CompiledBatch.build(self.mlp, self.X, self.y, self.objective)
         self.compiled = self.replay is not None
         self.started = True
-        xs = [p[0] for p in self.X]
-        ys = [p[1] for p in self.X]
-        mlp = self.mlp
         return {
-            "title": f"MLP {layer_sizes(mlp)}",
-            "about": self.about,
-            "sizes": [mlp.nin, *mlp.nouts],
-            "activation": mlp.activation,
-            "output_activation": mlp.output_activation,
-            "objective": self.objective.name,
-            "classes": self.objective.n_classes,
-            "points": [[_number(p[0], 5), _number(p[1], 5), int(c)]
-                       for p, c in zip(self.X, self.y)],
-            "extent": [min(xs) - 0.5, max(xs) + 0.5, min(ys) - 0.5, max(ys) + 0.5],
+            **run_header(self.mlp, self.X, self.y, self.objective, self.about),
             "steps": self.steps,
             "compiled": self.compiled,
             "curves": {"label": "loss", "stride": 1, "loss": [], "accuracy": []},
