@@ -83,8 +83,8 @@ def test_a_notebook_is_rendered_with_its_outputs_from_this_build(read):
     r = read("notebooks/02_backprop_equations.html")
     outputs = r.page.eval_on_selector_all(".jp-OutputArea-output", "os => os.length")
     assert outputs >= 10
-    # draw_dot's graphs, as Jupyter shows them (nbconvert inlines an SVG as a data: image)
-    assert r.page.eval_on_selector_all(".jp-RenderedSVG img, .jp-RenderedSVG svg",
+    # draw_dot's graphs, as Jupyter shows them: the SVG at its natural size in a scrolling box
+    assert r.page.eval_on_selector_all(".jp-OutputArea-output .microgrid-drawing svg",
                                        "s => s.length") >= 1
     text = r.page.inner_text("article")
     assert "BP2" in text and "Traceback" not in text

@@ -102,5 +102,5 @@ def test_explore_this_step_opens_the_explorer_at_the_current_weights(playground)
     step = step_now(playground)
     assert f"example 7 at step {step}" in playground.inner_text("[data-role=explorer-title]")
     frame = playground.frame_locator("iframe[data-role=explorer]")
-    frame.locator("text=microgrid explorer").wait_for(timeout=TIMEOUT)
+    frame.locator("#counter").wait_for(timeout=TIMEOUT)  # the explorer, playing
     assert frame.locator("svg g.mg-value").count() > 10  # the graph, drawn in the page
