@@ -15,13 +15,15 @@ FLOOR, SCRIPT_FLOOR = 11.0, 9.0
 SIZES = """() => {
   const out = [], W = innerWidth, H = innerHeight, seen = new Set();
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  // One Range for every text: a Range stays live (updated on each change to the page) until it
+  // is garbage-collected, and thousands of them made every later step of a big explorer slow.
+  const range = document.createRange();
   while (walker.nextNode()) {
     const n = walker.currentNode, el = n.parentElement;
     if (!n.textContent.trim() || !el || seen.has(el)) continue;
     seen.add(el);
     if (el.closest('script, style, title, option, noscript')) continue;
     // where it is drawn first (cheap once laid out): most of a big graph is out of sight
-    const range = document.createRange();
     range.selectNodeContents(n);
     const r = [...range.getClientRects()].find(r => r.width > 0 && r.height > 0);
     if (!r || r.right <= 0 || r.bottom <= 0 || r.left >= W || r.top >= H) continue;
