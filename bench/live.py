@@ -30,17 +30,18 @@ import time
 from pathlib import Path
 
 
-def machine(browser_version: str) -> str:
+def machine(browser_version: str, site: Path) -> str:
     """One line: the machine (shared: its load), Chromium's and Pyodide's versions."""
-    import json
     import os
     import platform
+    import re
 
-    pyodide = json.loads((Path("node_modules/pyodide/package.json")).read_text())["version"] \
-        if Path("node_modules/pyodide/package.json").is_file() else "?"
+    core = site / "assets" / "live" / "pyodide" / "pyodide.mjs"  # the Pyodide the site serves
+    found = re.search(r'"(\d+\.\d+\.\d+)"', core.read_text(encoding="utf-8")) \
+        if core.is_file() else None
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     return (f"{platform.machine()}, {os.cpu_count()} cores, load {load:.1f}; Chromium "
-            f"{browser_version}; Pyodide {pyodide}")
+            f"{browser_version}; Pyodide {found.group(1) if found else '?'}")
 
 TARGET_COLD_SECONDS = 10.0
 TARGET_WARM_SECONDS = 3.0
@@ -107,7 +108,7 @@ def measure(site: Path, rounds: int) -> dict:
                      if f.is_file())
     return {"cold": cold, "warm": warm, "cold_bytes": max(cold_bytes),
             "warm_bytes": max(warm_bytes), "site_bytes": site_bytes, "live_bytes": live_bytes,
-            "machine": machine(version)}
+            "machine": machine(version, site)}
 
 
 def markdown(r: dict, rounds: int) -> str:

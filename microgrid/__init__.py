@@ -5,7 +5,9 @@
 ``from microgrid import *`` brings in the engine and the network classes only: never a name
 that would replace a builtin (``microgrid.sum`` stays ``microgrid.sum``, so Python's ``sum``
 keeps working), and nothing that needs Graphviz (``draw_dot`` and ``render`` are imported on
-first use, so the engine works without the graphviz package).
+first use, so the engine works without the graphviz package).  ``compile``, ``explore`` and
+``Explorer`` are imported on first use too: they are most of the package's import time, and
+``import microgrid`` stays quick (a page of the site starts its Python sooner).
 
 Read it top-down: `engine` (a Value and the chain rule), then `ops` (every operation once, in
 one table), then `nn` (neurons and layers in the notation w^l_jk, z^l_j, a^l_j), with
@@ -19,9 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .compiler import compile  # noqa: A004, F401 - microgrid.compile, kept out of __all__
 from .engine import Const, Value, dot, sum  # noqa: F401 - sum: not in __all__
-from .explorer import Explorer, explore
 from .gradient_check import GradcheckError, gradcheck
 from .idioms import grad, no_grad
 from .nn import MLP, Layer, Module, Neuron
@@ -38,10 +38,16 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    # Drawing needs the graphviz package; import it only when asked for.
-    if name in ("draw_dot", "render"):
-        from . import drawing
+# The names imported on first use (PEP 562's module __getattr__), and their subpackages.
+_ON_FIRST_USE = {"draw_dot": "drawing", "render": "drawing", "compile": "compiler",
+                 "explore": "explorer", "Explorer": "explorer"}
 
-        return getattr(drawing, name)
+
+def __getattr__(name: str) -> Any:
+    if name in _ON_FIRST_USE:
+        import importlib
+
+        value = getattr(importlib.import_module(f".{_ON_FIRST_USE[name]}", __name__), name)
+        globals()[name] = value  # asked once: later lookups find it as a plain attribute
+        return value
     raise AttributeError(f"module 'microgrid' has no attribute {name!r}")

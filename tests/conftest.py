@@ -128,12 +128,41 @@ def browser():
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def _site_inputs() -> str | None:
+    """A key of everything a build of the site reads: the checkout's files (the tests aside), the
+    npm packages and the Python with its installed packages.  None outside a git checkout."""
+    import hashlib
+    import subprocess
+    import sys
+    from importlib import metadata
+
+    try:
+        names = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
+                                "--exclude-standard"], cwd=ROOT, capture_output=True,
+                               check=True).stdout.split(b"\0")
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    h = hashlib.sha256()
+    for name in sorted(n for n in names if n and not n.startswith(b"tests/")):
+        path = ROOT / name.decode()
+        h.update(name + b"\0" + (path.read_bytes() if path.is_file() else b"(gone)") + b"\0")
+    npm = ROOT / "node_modules" / ".package-lock.json"
+    h.update(npm.read_bytes() if npm.is_file() else b"(no npm packages)")
+    h.update(sys.version.encode())
+    h.update(" ".join(sorted(f"{d.metadata['Name']}=={d.version}"
+                             for d in metadata.distributions())).encode())
+    return h.hexdigest()[:20]
+
+
 @pytest.fixture(scope="session")
 def site(tmp_path_factory) -> Path:
     """The documentation site, built strictly once for the whole run: every test file and every
-    worker of ``-n`` reads the same build (a lock makes the first to ask build it).  With
-    ``MICROGRID_SITE`` set, the site built there just before (CI builds it with ./dev.sh docs
-    first).  Building needs the npm packages (KaTeX, Pyodide, Graphviz in WebAssembly)."""
+    worker of ``-n`` reads the same build (a lock makes the first to ask build it).  A build is
+    kept in .cache/test-site/ under a key of all it reads (_site_inputs), so the next run of an
+    unchanged checkout reads it instead of building it again; any change to the docs, the
+    package, the notebooks or the tools makes a new build.  With ``MICROGRID_SITE`` set, the
+    site built there just before (CI builds it with ./dev.sh docs first).  Building needs the
+    npm packages (KaTeX, Pyodide, Graphviz in WebAssembly)."""
     built = os.environ.get("MICROGRID_SITE")
     if built:
         assert (Path(built) / "index.html").is_file(), f"MICROGRID_SITE={built}: no site there"
@@ -149,18 +178,29 @@ def site(tmp_path_factory) -> Path:
     import subprocess
     import sys
 
-    # xdist's workers each have a folder of their own under one run's folder: share that one
-    base = tmp_path_factory.getbasetemp()
-    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    out = shared / "site"
+    key = _site_inputs()
+    if key is None:  # not a checkout: this run's own folder, which xdist's workers share
+        base = tmp_path_factory.getbasetemp()
+        shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    else:
+        shared = ROOT / ".cache" / "test-site"
+        shared.mkdir(parents=True, exist_ok=True)
+    out = shared / (key or "site")
     with open(shared / "site.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (out / "index.html").is_file():
+            partial = shared / "building"  # renamed once whole: a stopped build is never read
+            shutil.rmtree(partial, ignore_errors=True)
             p = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict",
-                                "--site-dir", str(out)], cwd=ROOT, capture_output=True,
+                                "--site-dir", str(partial)], cwd=ROOT, capture_output=True,
                                text=True, timeout=900,
                                env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
             assert p.returncode == 0, p.stderr[-4000:]
+            if key is not None:
+                for old in shared.iterdir():  # one build kept: the checkout's current one
+                    if old.is_dir() and old.name != "building":
+                        shutil.rmtree(old, ignore_errors=True)
+            partial.rename(out)
     return out
 
 

@@ -254,6 +254,14 @@ def test_run_on_get_started_prints_the_readmes_numbers(live):
     assert out.inner_text().strip() == readme_output()
 
 
+def test_python_starts_loading_as_soon_as_a_run_button_is_within_a_screen_of_sight(live):
+    page = live("index.html").page  # Get started's first Run: on the second screen at 1280×720
+    assert 720 < page.locator("article .mg-live-run").first.bounding_box()["y"] < 2 * 720
+    # nothing pressed: the runtime leaves "idle" by itself, once the page has been laid out
+    page.wait_for_function("() => window.MicrogridRuntime.state() !== 'idle'", timeout=10_000)
+    page.wait_for_function("() => window.MicrogridRuntime.state() === 'ready'")
+
+
 def test_while_python_loads_a_bar_says_what_it_is_doing_and_how_far(live):
     page = live("index.html").page
     page.click("article .mg-live-run >> nth=0")

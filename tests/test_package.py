@@ -48,6 +48,21 @@ def test_import_star_and_the_engine_work_without_graphviz():
     assert "draw_dot needs graphviz" in p.stdout
 
 
+def test_import_microgrid_leaves_the_compiler_the_explorer_and_graphviz_for_first_use():
+    # They are most of the import time: a page of the site starts its Python sooner without them.
+    p = run_python(
+        "import sys, microgrid\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('microgrid.compiler', "
+        "'microgrid.explorer', 'microgrid.drawing', 'graphviz'))))\n"
+        "from microgrid import compile, explore, Explorer\n"
+        "from microgrid.compiler import compile as c\n"
+        "from microgrid.explorer import explore as e, Explorer as E\n"
+        "assert (compile, explore, Explorer) == (c, e, E)\n"
+    )
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == "[]"
+
+
 def test_no_public_name_shadows_a_builtin():
     shadowing = [name for name in microgrid.__all__ if hasattr(builtins, name)]
     assert shadowing == []

@@ -160,6 +160,19 @@
       });
       block.after(bar, box);
     });
+    preloadWhenSeen(document.querySelectorAll("article .mg-live-run"));
+  }
+
+  // Python takes seconds to start: begin when a Run button comes within a screen of the reader's
+  // view (not on pages or parts of pages they never reach), so that pressing it is quick.
+  function preloadWhenSeen(buttons) {
+    if (!buttons.length || !("IntersectionObserver" in window)) return;
+    const seen = new IntersectionObserver((entries) => {
+      if (!entries.some((e) => e.isIntersecting)) return;
+      seen.disconnect();
+      R.ready().catch(() => 0);  // a failure is reported by the Run that needs Python
+    }, { rootMargin: "0px 0px 100% 0px" });
+    buttons.forEach((b) => seen.observe(b));
   }
 
   /* ---------------------------------------------------------------- notebooks */
@@ -184,6 +197,7 @@
     stop.addEventListener("click", () => R.stop());
     bar.appendChild(el("span", "mg-live-note", " its cells run top to bottom in one Python; edit a cell and run it again"));
     first.parentNode.insertBefore(bar, first);
+    preloadWhenSeen([all]);
     const nbScope = "notebook:" + location.pathname;
     const live = [];
     const seen = new Set();  // nbconvert nests a cell's div in another of the same class

@@ -49,7 +49,7 @@ globalThis.fetch = async (url, init) => {
       controller.enqueue(chunk);
     },
     flush() {
-      progress(3, "Starting CPython");
+      progress(3, "Starting CPython, installing microgrid and graphviz (wheels from this site)");
     },
   }));
   return new Response(counted, { status: response.status, statusText: response.statusText,
@@ -155,14 +155,16 @@ let runPy = null;
 let callPy = null;
 
 async function start() {
+  // Graphviz's WebAssembly compiles while Python starts (it is needed only by the first drawing,
+  // but it is small, and then nothing waits for it later).
+  const vizLoading = vizInstance();
   progress(1, "Starting Python (Pyodide, CPython in WebAssembly)");
+  // packages: microgrid's and graphviz's wheels are fetched while Python starts, not after
   pyodide = await loadPyodide({ indexURL: here + "pyodide/", lockFileURL: here + "pyodide/pyodide-lock.json",
-                                packageBaseUrl: here + "pyodide/", fullStdLib: false });
-  progress(3, "Installing microgrid and graphviz (wheels from this site)", 0.5);
-  await pyodide.loadPackage(["microgrid"], { messageCallback: () => {}, errorCallback: (m) => {
-    throw new Error(m); } });
+                                packageBaseUrl: here + "pyodide/", fullStdLib: false,
+                                packages: ["microgrid"] });
   progress(4, "Loading Graphviz (WebAssembly) for the drawings");
-  const viz = await vizInstance();
+  const viz = await vizLoading;
   // microgrid's renderer seam (microgrid/drawing/svg.py, page_renderer) calls this
   globalThis.microgridRenderDot = (source, format) => viz.renderString(source, { format, engine: "dot" });
   globalThis.microgridPost = (kind, a, b) => {
