@@ -55,20 +55,39 @@ def measure(site: Path, steps: int, width: int = 1280, height: int = 720) -> dic
     return result
 
 
+TARGET_STEPS_PER_SECOND = 20.0
+
+
 def main() -> None:
+    import statistics
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--site", type=Path, default=ROOT / "site")
     parser.add_argument("--steps", type=int, default=500)
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--markdown", type=Path, help="also write the results to this file")
     args = parser.parse_args()
     if not (args.site / "train-playground.html").is_file():
         parser.error(f"no built site in {args.site}: run ./dev.sh docs first")
+    if args.runs < 1 or args.steps < 1:
+        parser.error("--runs and --steps must be at least 1")
+    lines, walls = [], []
     for run in range(1, args.runs + 1):
         r = measure(args.site, args.steps)
         load = os.getloadavg()[0]
-        print(f"run {run}: {args.steps} steps of 2-16-16-1 on 100 moons: {r['wall']:.1f} steps/s "
-              f"in the page ({r['python']:.1f} in Python alone); load average {load:.1f} on "
-              f"{os.cpu_count()} cores")
+        walls.append(r["wall"])
+        lines.append(f"- run {run}: {r['wall']:.1f} steps/s in the page ({r['python']:.1f} in "
+                     f"Python alone), load average {load:.1f} on {os.cpu_count()} cores")
+        print(lines[-1][2:])
+    wall = statistics.median(walls)
+    mark = "✓" if wall >= TARGET_STEPS_PER_SECOND else "✗"
+    text = "\n".join([
+        f"The training playground, {args.steps} steps of 2-16-16-1 on 100 moons (its defaults: "
+        f"relu, hinge, Adam 0.01), in Chromium, served from 127.0.0.1 (`python -m "
+        f"bench.train_playground --runs {args.runs} --steps {args.steps}`):", "", *lines, "",
+        f"- {mark} median {wall:.1f} steps/s (target ≥ {TARGET_STEPS_PER_SECOND:.0f})", ""])
+    if args.markdown:
+        args.markdown.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":
