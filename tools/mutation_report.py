@@ -95,8 +95,8 @@ def report(results: dict[str, str], table: list[dict], note: str = "") -> str:
         counts = Counter(mine.values())
         bad = [n for n, s in mine.items() if s in ("survived", "no tests")]
         equivalent = sum(n in known for n in bad)
-        label = f"{module}.py" + (f" (functions; {len(import_time)} import-time mutants left "
-                                  "out, the table's row covers them)" if import_time else "")
+        label = f"{module}.py" + (f" (without its {len(import_time)} import-time mutants)"
+                                  if import_time else "")
         lines.append(_row(label, counts, equivalent))
         survivors += [(n, mine[n]) for n in sorted(bad)]
     if table:
