@@ -134,8 +134,10 @@ case "$task" in
   mutate)
     ensure_venv mutate
     rm -rf mutants  # a fresh copy: mutmut's cache does not see a changed test
-    # CI=true: hypothesis derandomized, so a survivor is the same on every run
-    CI=true "$VENV/bin/mutmut" run --max-children "${MUTATE_JOBS:-2}" "$@" || true
+    # CI=true: hypothesis derandomized, so a survivor is the same on every run.
+    # OMP_NUM_THREADS=1: mutmut forks its workers from a process that has run torch, and a
+    # forked child whose parent started torch's OpenMP threads hangs in its first torch call
+    CI=true OMP_NUM_THREADS=1 "$VENV/bin/mutmut" run --max-children "${MUTATE_JOBS:-2}" "$@" || true
     "$VENV/bin/mutmut" results --all true >mutants/results.txt
     "$VENV/bin/python" tools/mutmut_recheck.py mutants/results.txt  # survivors on every test
     "$VENV/bin/python" tools/mutate_table.py --json mutants/table.json

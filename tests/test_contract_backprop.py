@@ -108,3 +108,22 @@ def test_weights_that_are_not_a_sequence_are_named_w():
 def test_targets_that_are_not_a_sequence_are_named_y():
     with pytest.raises(ValueError, match=r"^y: expected a sequence, got float 1\.0"):
         bp.backprop([[[0.5]]], [[0.0]], [1.0], 1.0)
+
+
+# ------------------------------------------------------------------ the equations on bad shapes
+# The building blocks leave friendly shape errors to `backprop`, but a mismatch is never
+# truncated away: a w^l_j longer than a^{l-1} would silently drop its last weights.
+def test_weighted_input_refuses_a_row_of_weights_longer_than_the_previous_layer():
+    with pytest.raises(ValueError):
+        bp.weighted_input([[0.5, -0.3, 0.2]], [0.7, 0.2], [0.1])
+
+
+def test_forward_refuses_fewer_activations_than_layers():
+    W, B = [[[0.5]], [[-0.3]]], [[0.1], [0.0]]
+    with pytest.raises(ValueError):
+        bp.forward(W, B, [0.7], ["sigmoid"])
+
+
+def test_output_error_refuses_a_z_shorter_than_the_output():
+    with pytest.raises(ValueError):
+        bp.output_error([0.0], [0.25, 0.75], [1.0, 0.0])

@@ -173,6 +173,13 @@ def test_a_node_made_by_an_operation_has_an_empty_label():
     assert (x * 3.0).label == "" and (x + x).label == "" and x.exp().label == ""
 
 
+def test_an_operation_under_no_grad_gives_an_unlabelled_leaf():
+    x = Value(2.0, "x")
+    with mg.no_grad():
+        y = x * 3.0
+    assert (y.label, y.op, y.parents, y.data) == ("", "", (), 6.0)
+
+
 def test_a_leaf_has_an_empty_label_by_default():
     assert Value(2.0).label == "" and Value(2.0).op == ""
 
@@ -265,18 +272,24 @@ def test_an_operator_with_a_non_number_names_the_operand():
 
 
 def test_dot_of_no_weights_says_so():
-    with pytest.raises(ValueError, match=r"dot\(\): got no weights and no inputs"):
+    with pytest.raises(ValueError, match=r"^dot\(\): got no weights and no inputs$"):
         mg.dot([], [])
 
 
 def test_dot_of_unequal_lengths_says_both():
-    with pytest.raises(ValueError, match=r"dot\(\): 2 weights but 1 inputs; they must match"):
+    with pytest.raises(ValueError, match=r"^dot\(\): 2 weights but 1 inputs; they must match$"):
         mg.dot([Value(1.0), Value(2.0)], [Value(3.0)])
 
 
 def test_sum_of_nothing_says_so():
-    with pytest.raises(ValueError, match=r"microgrid.sum\(\): got no values"):
+    with pytest.raises(ValueError, match=r"^microgrid\.sum\(\): got no values$"):
         mg.sum([])
+
+
+def test_a_const_of_a_non_number_names_the_operand():
+    with pytest.raises(TypeError, match=r"^operand: expected a real number \(int or float\), "
+                                        r"got str 'a'$"):
+        mg.Const("a")
 
 
 def test_an_op_on_a_non_number_names_the_op():

@@ -110,6 +110,16 @@ def test_a_bad_input_size_is_refused_naming_it(nin):
         MLP(nin, [1])
 
 
+def test_a_neuron_of_no_inputs_is_refused_naming_its_nin():
+    with pytest.raises(ValueError, match=r"^Neuron: nin must be a positive int, got 0$"):
+        Neuron(0)
+
+
+def test_a_layer_of_no_inputs_is_refused_naming_its_nin():
+    with pytest.raises(ValueError, match=r"^Layer: nin must be a positive int, got 0$"):
+        Layer(0, 2)
+
+
 def test_a_layer_of_no_neurons_is_refused():
     with pytest.raises(ValueError, match=r"Layer: nout must be a positive int, got 0"):
         Layer(2, 0)
@@ -186,6 +196,12 @@ def test_load_weights_with_a_short_row_names_it():
     W[0][2] = [0.1]
     with pytest.raises(ValueError, match=r"W\[0\]\[2\]: expected 2 weights \(inputs\), got 1"):
         mlp.load_weights(W, mlp.biases())
+
+
+def test_load_weights_with_biases_for_too_few_layers_names_b():
+    mlp = MLP(2, [3, 1], seed=0)
+    with pytest.raises(ValueError, match=r"^B: expected 2 layers, got 1$"):
+        mlp.load_weights(mlp.weights(), mlp.biases()[:1])
 
 
 def test_load_weights_with_a_short_bias_vector_names_it():

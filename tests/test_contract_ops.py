@@ -228,6 +228,18 @@ def test_zero_to_the_first_power_is_zero_with_gradient_one():
     assert (y.data, x.grad) == (0.0, 1.0)
 
 
+def test_zero_to_the_power_zero_is_one():
+    # 0⁰ = 1, as in Python and PyTorch: only a fractional or negative power of 0 is refused
+    assert (Value(0.0) ** 0).data == 1.0
+
+
+def test_x_to_the_power_zero_has_gradient_zero_even_at_zero():
+    # d/dx x⁰ = 0 everywhere: n·x^(n−1) with n = 0 would be 0·0⁻¹ at x = 0
+    x = Value(0.0)
+    (x**0).backward()
+    assert x.grad == 0.0
+
+
 def test_a_value_power_of_a_zero_base_is_refused_naming_the_base():
     with pytest.raises(ValueError, match=r"power: 0\.0 \*\* Value is defined only for a base > 0"):
         Value(0.0) ** Value(2.0)
@@ -261,8 +273,8 @@ def test_a_negative_base_to_a_fractional_power_names_both_numbers():
 
 
 def test_zero_to_a_fractional_power_names_the_infinite_derivative():
-    with pytest.raises(ZeroDivisionError, match=r"power: 0\.0 \*\* 0\.5 has an infinite "
-                                                r"derivative"):
+    with pytest.raises(ZeroDivisionError, match=r"^power: 0\.0 \*\* 0\.5 has an infinite "
+                                                r"derivative n·x\^\(n-1\) at x = 0$"):
         Value(0.0) ** 0.5
 
 

@@ -20,9 +20,8 @@ import os
 import shutil
 import signal
 import sys
-from pathlib import Path
-
 import tomllib
+from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TIMEOUT = 600  # seconds a mutant's tests may take (the whole selection takes about 2 minutes)
