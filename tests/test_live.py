@@ -270,7 +270,10 @@ def test_while_python_loads_a_bar_says_what_it_is_doing_and_how_far(live):
     assert re.match(r"Loading Python \([0-5] of 5\): \w", loading.inner_text().strip())
     assert 0 <= loading.locator("progress").evaluate("b => b.value / b.max") <= 1
     loading.wait_for(state="detached")  # gone once Python is ready
-    assert readme_output().splitlines()[0] in page.inner_text("article .mg-live-output")
+    # then the example runs, and its output follows the bar
+    first = readme_output().splitlines()[0]
+    page.locator(f"article .mg-live-output >> text={first}").first.wait_for()
+    assert page.locator("article .mg-live-loading").count() == 0
 
 
 def test_the_playground_runs_draw_dot_and_shows_its_svg(live):
