@@ -10,7 +10,7 @@ started, microgrid and graphviz installed from the site's wheels, Graphviz's was
 example run).
 
 * cold: a new browser profile (empty HTTP cache, no compiled WebAssembly kept);
-* warm: the same profile, the page opened again (files revalidated with the server: 304s).
+* warm: the same profile, the page opened again (the files come from the HTTP cache).
 
 Reported: the median of the rounds, and the bytes the server sent for one cold and one warm
 round, next to the size of the whole site. Targets: cold ≤ 10 s, warm ≤ 3 s.
