@@ -48,11 +48,13 @@ TARGET_WARM_SECONDS = 3.0
 FIRST_OUTPUT = "y = 0.8173"  # the README example's first printed number
 
 
-class Counting(http.server.SimpleHTTPRequestHandler):
-    sent = 0  # bytes of response bodies, across the run (one request at a time is enough)
-
+class Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args) -> None:
         pass
+
+
+class Counting(Quiet):
+    sent = 0  # bytes of response bodies, across the run (one request at a time is enough)
 
     def copyfile(self, source, outputfile) -> None:
         data = source.read()
@@ -60,9 +62,12 @@ class Counting(http.server.SimpleHTTPRequestHandler):
         outputfile.write(data)
 
 
-def serve(site: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
+def serve(site: Path, handler: type[Quiet] = Quiet) -> tuple[http.server.ThreadingHTTPServer,
+                                                              str]:
+    """The built site on 127.0.0.1 (a free port), as `./dev.sh serve` serves it: (server, URL).
+    The benchmarks and the tests' ``served`` fixture all serve it this way."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(Counting, directory=str(site)))
+                                             functools.partial(handler, directory=str(site)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_port}/"
 
@@ -86,7 +91,7 @@ def first_run(context, url: str) -> float:
 def measure(site: Path, rounds: int) -> dict:
     from playwright.sync_api import sync_playwright
 
-    server, url = serve(site)
+    server, url = serve(site, Counting)
     cold, warm, cold_bytes, warm_bytes = [], [], [], []
     version = "?"
     with sync_playwright() as p:

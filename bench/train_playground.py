@@ -15,11 +15,8 @@ it moves the numbers a lot.
 from __future__ import annotations
 
 import argparse
-import functools
-import http.server
 import os
 import shutil
-import threading
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,14 +25,9 @@ ROOT = Path(__file__).resolve().parent.parent
 def measure(site: Path, steps: int, width: int = 1280, height: int = 720) -> dict[str, float]:
     from playwright.sync_api import sync_playwright
 
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
+    from bench.live import serve
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(Quiet, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}/"
+    server, base = serve(site)
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=shutil.which("chromium"),

@@ -207,16 +207,8 @@ def site(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def served(site):
     """The site on 127.0.0.1, as ``./dev.sh serve`` serves it (the live parts need HTTP)."""
-    import functools
-    import http.server
-    import threading
+    from bench.live import serve
 
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(Quiet, directory=str(site)))
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/"
+    server, url = serve(site)
+    yield url
     server.shutdown()

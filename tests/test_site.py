@@ -198,12 +198,12 @@ TABLE_PAGES = ["benchmarks.html", "backprop.html", "reliability.html", "guide/op
 # where a reader expects it (at a space, between ")(").
 BROKEN_TOKENS = """(selector) => {
     const broken = [], word = /[-+−]?[\\p{L}\\p{N}_]+(?:\\.[\\p{L}\\p{N}_]+)*/gu;
+    const r = document.createRange();  // one, reused: each Range stays live (tests/legible.py)
     for (const box of document.querySelectorAll(selector)) {
         const walker = document.createTreeWalker(box, NodeFilter.SHOW_TEXT);
         while (walker.nextNode()) {
             const node = walker.currentNode;
             for (const m of node.data.matchAll(word)) {
-                const r = document.createRange();
                 r.setStart(node, m.index);
                 r.setEnd(node, m.index + m[0].length);
                 const tops = new Set([...r.getClientRects()].filter(q => q.width > 0)
@@ -251,7 +251,7 @@ def test_no_code_block_hides_text_to_the_right_or_breaks_a_word(browser, site, n
 def test_the_copy_button_covers_no_code(read, name):
     r = read(name)
     covered = r.page.evaluate("""() => {
-        const hit = [];
+        const hit = [], range = document.createRange();  // one, reused (tests/legible.py)
         for (const nav of document.querySelectorAll('pre > .md-code__nav')) {
             const n = nav.getBoundingClientRect();
             const code = nav.parentElement.querySelector('code');
@@ -259,7 +259,6 @@ def test_the_copy_button_covers_no_code(read, name):
             while (walker.nextNode()) {
                 const t = walker.currentNode;
                 for (const m of t.data.matchAll(/\\S+/g)) {  // the ink, not a hanging space
-                    const range = document.createRange();
                     range.setStart(t, m.index);
                     range.setEnd(t, m.index + m[0].length);
                     for (const q of range.getClientRects())
